@@ -1,0 +1,3 @@
+"""Guanxi (关系): a self-hosted CRM."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,81 @@
+"""Fixtures shared by every app's tests (factories live in ``guanxi.testing.factories``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from guanxi.accounts import services as account_services
+from guanxi.testing import factories
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def department(db: Any) -> Any:
+    return factories.DepartmentFactory()
+
+
+@pytest.fixture
+def admin(db: Any) -> Any:
+    """The system administrator (sees and may do everything)."""
+    return factories.UserFactory(username="boss", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def rep(db: Any, department: Any) -> Any:
+    """A sales rep in ``department``."""
+    return factories.UserFactory(username="rep", department=department)
+
+
+@pytest.fixture
+def other_rep(db: Any, department: Any) -> Any:
+    return factories.UserFactory(username="other", department=department)
+
+
+@pytest.fixture
+def customer(db: Any, rep: Any) -> Any:
+    return factories.CustomerFactory(owner=rep)
+
+
+def _api_client_for(user: Any) -> APIClient:
+    issued = account_services.token_create(actor=user, user=user, name="tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
+    return client
+
+
+@pytest.fixture
+def api_client_for() -> Any:
+    """``api_client_for(user)`` gives an API client authenticated with a bearer token."""
+    return _api_client_for
+
+
+@pytest.fixture
+def rep_api(rep: Any) -> APIClient:
+    return _api_client_for(rep)
+
+
+@pytest.fixture
+def admin_api(admin: Any) -> APIClient:
+    return _api_client_for(admin)
+
+
+@pytest.fixture
+def rep_client(rep: Any) -> Client:
+    client = Client()
+    client.force_login(rep)
+    return client
+
+
+@pytest.fixture
+def admin_client_logged_in(admin: Any) -> Client:
+    client = Client()
+    client.force_login(admin)
+    return client
