@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from guanxi.accounts import policy
@@ -178,6 +178,15 @@ def attachment_get(*, actor: Any, pk: Any) -> Attachment:
         return policy.visible(actor, qs, "customers").get(pk=int(pk))
     except (Attachment.DoesNotExist, TypeError, ValueError) as exc:
         raise NotFound() from exc
+
+
+def attachment_list(*, actor: Any, customer: Customer) -> QuerySet[Attachment]:
+    """Files of a customer the actor may see, newest first; files of interactions in the recycle
+    bin are left out."""
+    qs = Attachment.objects.filter(customer=customer, customer__deleted_at__isnull=True).filter(
+        Q(interaction__isnull=True) | Q(interaction__deleted_at__isnull=True)
+    )
+    return policy.visible(actor, qs, "customers").select_related("created_by").order_by("-id")
 
 
 def tag_list(*, actor: Any) -> QuerySet[Tag]:
