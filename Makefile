@@ -41,7 +41,6 @@ run: install
 
 ## test: the whole suite (browser tests run where a chromium is installed)
 test: install-dev
-	$(VENV)/bin/guanxi collectstatic --noinput -v0
 	$(VENV)/bin/pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 
 test-fast: install-dev

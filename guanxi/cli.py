@@ -14,3 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     argv[0] = "guanxi"
     execute_from_command_line(argv)
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -30,6 +30,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 VAR_DIR = Path(env("GUANXI_VAR_DIR", str(PROJECT_DIR / "var"))).resolve()
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+(VAR_DIR / "static").mkdir(exist_ok=True)
 
 
 def _secret_key() -> str:
