@@ -118,7 +118,7 @@ def customer_get(*, actor: Any, pk: Any, deleted: bool = False) -> Customer:
 def contact_list(
     *, actor: Any, customer: Customer | None = None, q: str = "", deleted: bool = False
 ) -> QuerySet[Contact]:
-    qs = Contact.all_objects.filter(
+    qs: QuerySet[Contact] = Contact.all_objects.filter(
         deleted_at__isnull=not deleted, customer__deleted_at__isnull=True
     )
     if customer is not None:
@@ -144,7 +144,7 @@ def interaction_list(
     deleted: bool = False,
 ) -> QuerySet[Interaction]:
     """Timeline entries the actor may see, newest first."""
-    qs = Interaction.all_objects.filter(
+    qs: QuerySet[Interaction] = Interaction.all_objects.filter(
         deleted_at__isnull=not deleted, customer__deleted_at__isnull=True
     )
     if customer is not None:

@@ -45,7 +45,7 @@ def test_verify_names_the_entry_altered_directly_in_the_database(rep):
 def test_verify_detects_a_deleted_last_entry(rep):
     services.customer_create(actor=rep, data={"name": "甲"})
     services.customer_create(actor=rep, data={"name": "乙"})
-    AuditEntry.objects.order_by("-id").first().delete()
+    AuditEntry.objects.order_by("-id")[0].delete()
 
     result = audit.verify()
     assert not result.ok
