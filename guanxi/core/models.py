@@ -152,3 +152,28 @@ class AuditChainHead(models.Model):
 def model_label(obj_or_model: Any) -> str:
     meta = obj_or_model._meta
     return f"{meta.app_label}.{meta.model_name}"
+
+
+class SearchScope(models.IntegerChoices):
+    """The kinds of record that ``core.search`` indexes (the first column of every search key)."""
+
+    CUSTOMER = 1
+
+
+class SearchKey(models.Model):
+    """An exact key a record is found by: a phone suffix, an e-mail address or its local part.
+
+    The key is an HMAC of the normalised value (``core.search.tokens``), so the table reveals
+    nothing of the encrypted fields behind it. Written by ``core.search`` only.
+    """
+
+    pk = models.CompositePrimaryKey("scope", "key", "object_id")
+    scope = models.PositiveSmallIntegerField(choices=SearchScope.choices)
+    key = models.BigIntegerField()
+    object_id = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "object_id"], name="searchkey_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.object_id}"
