@@ -4,13 +4,19 @@ Every read of customer data starts from ``visible(actor, queryset, module)``; ev
 ``require(actor, action, module, obj)`` before it writes. A record outside the actor's scope is
 reported as not found, never as forbidden, so its existence does not leak.
 
+Rights come from roles (``accounts.Role``): per module a set of actions, a data scope and rules for
+sensitive fields. A user with several roles gets the union of the actions, the widest scope and the
+most open rule of each field. A user without a role has no access at all; a superuser has all.
+
 Scopes: ``own`` (records she owns or collaborates on), ``department`` (owned by anyone in her
-department or below), ``all``. Until roles are assigned (see the roles module) an active staff
-member is treated by the rules in ``_grants``.
+department or below, plus her collaborations), ``all``. A collaborator with read access may view
+and export a record but not change it; deleting needs the record in her own (not collaborator)
+scope.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -18,7 +24,9 @@ from typing import Any
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.accounts import registry
 from guanxi.core.errors import NotFound, PermissionDenied
+from guanxi.core.normalize import mask_email, mask_phone
 
 
 class Action(StrEnum):
@@ -38,14 +46,129 @@ class Scope(StrEnum):
     ALL = "all"
 
 
+class FieldRule(StrEnum):
+    SHOW = "show"
+    MASK = "mask"
+    HIDE = "hide"
+
+
+_SCOPE_ORDER = {Scope.NONE: 0, Scope.OWN: 1, Scope.DEPARTMENT: 2, Scope.ALL: 3}
+_FIELD_ORDER = {FieldRule.HIDE: 0, FieldRule.MASK: 1, FieldRule.SHOW: 2}
+# Which collaborators count for an action: any of them, those who may edit, or none.
+_COLLABORATOR_ACCESS: dict[str, str | None] = {
+    Action.VIEW.value: "",
+    Action.EXPORT.value: "",
+    Action.CREATE.value: "edit",
+    Action.EDIT.value: "edit",
+}
+
+
 @dataclass(frozen=True)
 class Grant:
+    """What a user may do in one module: actions, scope, and the fields she may not see plainly."""
+
     actions: frozenset[str]
     scope: Scope
+    fields: tuple[tuple[str, str], ...] = ()
+
+    def field_rule(self, name: str) -> FieldRule:
+        for field, rule in self.fields:
+            if field == name:
+                return FieldRule(rule)
+        return FieldRule.SHOW
 
 
 NO_GRANT = Grant(frozenset(), Scope.NONE)
 FULL_GRANT = Grant(frozenset(a.value for a in Action), Scope.ALL)
+
+
+@dataclass(frozen=True)
+class RoleRights:
+    """The actor's roles, loaded once per actor object (one query per request)."""
+
+    permissions: tuple[Mapping[str, Any], ...]
+    requires_2fa: bool
+
+
+def role_rights(actor: Any) -> RoleRights:
+    cached = getattr(actor, "_guanxi_role_rights", None)
+    if cached is None:
+        from guanxi.accounts.models import Role
+
+        rows = list(Role.objects.filter(users=actor.pk).values_list("permissions", "requires_2fa"))
+        cached = RoleRights(
+            permissions=tuple(row[0] or {} for row in rows),
+            requires_2fa=any(row[1] for row in rows),
+        )
+        actor._guanxi_role_rights = cached
+    return cached
+
+
+def forget(actor: Any) -> None:
+    """Drop what was cached on ``actor`` (after her roles changed in the same request)."""
+    for name in ("_guanxi_role_rights", "_guanxi_grants"):
+        if hasattr(actor, name):
+            delattr(actor, name)
+
+
+def combine(rules: list[Mapping[str, Any]], module: str) -> Grant:
+    """The union of several roles' rules for one module."""
+    if not rules:
+        return NO_GRANT
+    info = registry.module(module)
+    actions: set[str] = set()
+    scope = Scope.NONE
+    field_rules: dict[str, FieldRule] = {}
+    sensitive = list(info.fields) if info is not None else []
+    for rule in rules:
+        actions.update(rule.get("actions", []))
+        rule_scope = Scope(rule.get("scope", Scope.OWN))
+        if info is not None and not info.scoped:
+            rule_scope = Scope.ALL
+        if _SCOPE_ORDER[rule_scope] > _SCOPE_ORDER[scope]:
+            scope = rule_scope
+        fields = rule.get("fields") or {}
+        hidden, masked = set(fields.get("hidden", [])), set(fields.get("masked", []))
+        for name in sensitive:
+            this = (
+                FieldRule.HIDE
+                if name in hidden
+                else FieldRule.MASK
+                if name in masked
+                else FieldRule.SHOW
+            )
+            current = field_rules.get(name)
+            if current is None or _FIELD_ORDER[this] > _FIELD_ORDER[current]:
+                field_rules[name] = this
+    if not actions:
+        return NO_GRANT
+    restricted = tuple(sorted((k, v.value) for k, v in field_rules.items() if v != FieldRule.SHOW))
+    return Grant(frozenset(actions), scope, restricted)
+
+
+def _load_grant(actor: Any, module: str) -> Grant:
+    rights = role_rights(actor)
+    rules = [p[module] for p in rights.permissions if isinstance(p.get(module), Mapping)]
+    return combine(rules, module)
+
+
+def _token_limits(grant: Grant, token: Any, module: str) -> Grant:
+    """An API token can narrow (never widen) its user's rights: read-only, or per module."""
+    allowed = None
+    token_scopes = getattr(token, "scopes", None) or {}
+    if token_scopes:
+        level = token_scopes.get(module) or token_scopes.get("*")
+        if level == "write":
+            allowed = None
+        elif level == "read":
+            allowed = {Action.VIEW.value, Action.EXPORT.value}
+        else:
+            return NO_GRANT
+    if token.is_read_only:
+        allowed = {Action.VIEW.value} if allowed is None else allowed & {Action.VIEW.value}
+    if allowed is None:
+        return grant
+    return Grant(grant.actions & allowed, grant.scope, grant.fields)
 
 
 def _grants(actor: Any, module: str) -> Grant:
@@ -53,30 +176,43 @@ def _grants(actor: Any, module: str) -> Grant:
     if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
         return NO_GRANT
     if actor.is_superuser:
-        return FULL_GRANT
-    cache = getattr(actor, "_guanxi_grants", None)
-    if cache is None:
-        cache = {}
-        actor._guanxi_grants = cache
-    if module not in cache:
-        cache[module] = _load_grant(actor, module)
-    grant: Grant = cache[module]
+        granted = FULL_GRANT
+    else:
+        cache = getattr(actor, "_guanxi_grants", None)
+        if cache is None:
+            cache = {}
+            actor._guanxi_grants = cache
+        if module not in cache:
+            cache[module] = _load_grant(actor, module)
+        granted = cache[module]
     token = getattr(actor, "api_token", None)
-    if token is not None and token.is_read_only:
-        grant = Grant(grant.actions & {Action.VIEW.value}, grant.scope)
-    return grant
-
-
-def _load_grant(actor: Any, module: str) -> Grant:
-    # Staff without roles work on their own records: the roles module replaces this rule.
-    return Grant(
-        frozenset({Action.VIEW, Action.CREATE, Action.EDIT, Action.DELETE, Action.EXPORT}),
-        Scope.OWN,
-    )
+    if token is not None:
+        granted = _token_limits(granted, token, module)
+    return granted
 
 
 def grant(actor: Any, module: str) -> Grant:
     return _grants(actor, module)
+
+
+def requires_2fa(actor: Any) -> bool:
+    """Whether one of the actor's roles demands a second factor at sign-in."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return False
+    return role_rights(actor).requires_2fa
+
+
+def has_any_access(actor: Any) -> bool:
+    """Whether the actor may do anything at all (a user without a role may not)."""
+    if actor is None or not getattr(actor, "is_authenticated", False) or not actor.is_active:
+        return False
+    if actor.is_superuser:
+        return True
+    return any(
+        isinstance(rule, Mapping) and rule.get("actions")
+        for permissions in role_rights(actor).permissions
+        for rule in permissions.values()
+    )
 
 
 def can(actor: Any, action: str, module: str, obj: Model | None = None) -> bool:
@@ -86,16 +222,26 @@ def can(actor: Any, action: str, module: str, obj: Model | None = None) -> bool:
         return False
     if obj is None:
         return True
-    return is_in_scope(actor, obj, granted.scope)
+    return is_in_scope(actor, obj, granted.scope, action=str(action))
 
 
 def require(actor: Any, action: str, module: str, obj: Model | None = None) -> None:
-    """Raise NotFound for a record outside the scope, PermissionDenied for a missing right."""
+    """Raise NotFound for a record outside the scope, PermissionDenied for a missing right.
+
+    A record the actor may see but not change (a read-only collaboration, a deletion by a
+    collaborator) raises PermissionDenied.
+    """
     granted = _grants(actor, module)
-    if obj is not None and not is_in_scope(actor, obj, granted.scope):
+    action = str(action)
+    if obj is None:
+        if action not in granted.actions:
+            raise PermissionDenied(_("You do not have permission to do this."))
+        return
+    if action in granted.actions and is_in_scope(actor, obj, granted.scope, action=action):
+        return
+    if not is_in_scope(actor, obj, granted.scope):
         raise NotFound()
-    if str(action) not in granted.actions:
-        raise PermissionDenied(_("You do not have permission to do this."))
+    raise PermissionDenied(_("You do not have permission to do this."))
 
 
 def scope_q(
@@ -104,8 +250,14 @@ def scope_q(
     *,
     owner_field: str = "owner",
     collaborator_field: str | None = "collaborators",
+    collaborator_access: str | None = "",
+    access_field: str = "access",
 ) -> Q:
-    """The row filter for a scope, as a Q over the model's owner and collaborator relations."""
+    """The row filter for a scope, as a Q over the model's owner and collaborator relations.
+
+    ``collaborator_access``: ``""`` counts every collaborator, ``"edit"`` only those with that
+    access, None none of them.
+    """
     if scope == Scope.ALL:
         return Q()
     if scope == Scope.NONE:
@@ -115,8 +267,11 @@ def scope_q(
         q = Q(**{f"{owner_field}__department__path__startswith": department_path})
     else:
         q = Q(**{owner_field: actor.pk})
-    if collaborator_field:
-        q |= Q(**{f"{collaborator_field}__user": actor.pk})
+    if collaborator_field and collaborator_access is not None:
+        condition = {f"{collaborator_field}__user": actor.pk}
+        if collaborator_access:
+            condition[f"{collaborator_field}__{access_field}"] = collaborator_access
+        q |= Q(**condition)
     return q
 
 
@@ -130,16 +285,26 @@ def _model_rules(model: Any) -> tuple[str, str, str | None]:
     )
 
 
-def visible(actor: Any, queryset: QuerySet, module: str | None = None) -> QuerySet:
-    """The part of ``queryset`` that ``actor`` may see (in ``module``, default the model's)."""
+def visible(
+    actor: Any, queryset: QuerySet, module: str | None = None, *, action: str = Action.VIEW
+) -> QuerySet:
+    """The part of ``queryset`` that ``actor`` may see (in ``module``, default the model's).
+
+    With ``action`` (e.g. ``export``) the actor must also hold that right, else nothing is left.
+    """
     model_module, owner_field, collaborator_field = _model_rules(queryset.model)
     granted = _grants(actor, module or model_module)
-    if Action.VIEW.value not in granted.actions:
+    if Action.VIEW.value not in granted.actions or str(action) not in granted.actions:
         return queryset.none()
     if granted.scope == Scope.ALL:
         return queryset
     q = scope_q(
-        actor, granted.scope, owner_field=owner_field, collaborator_field=collaborator_field
+        actor,
+        granted.scope,
+        owner_field=owner_field,
+        collaborator_field=collaborator_field,
+        collaborator_access=_COLLABORATOR_ACCESS.get(str(action)),
+        access_field=getattr(queryset.model, "policy_collaborator_access_field", "access"),
     )
     if collaborator_field:
         # A collaborator join can repeat rows; filter by id so the queryset stays one row each.
@@ -147,14 +312,112 @@ def visible(actor: Any, queryset: QuerySet, module: str | None = None) -> QueryS
     return queryset.filter(q)
 
 
-def is_in_scope(actor: Any, obj: Model, scope: Scope | None = None) -> bool:
-    """Whether ``obj`` lies in the actor's scope for its module (checked against the database)."""
+def is_in_scope(
+    actor: Any, obj: Model, scope: Scope | None = None, *, action: str = Action.VIEW
+) -> bool:
+    """Whether ``obj`` lies in the actor's scope for ``action`` (checked against the database)."""
     module, owner_field, collaborator_field = _model_rules(obj.__class__)
     if scope is None:
         scope = _grants(actor, module).scope
     if scope == Scope.ALL:
         return True
-    if scope == Scope.NONE:
+    if scope == Scope.NONE or obj.pk is None:
         return False
-    q = scope_q(actor, scope, owner_field=owner_field, collaborator_field=collaborator_field)
+    q = scope_q(
+        actor,
+        scope,
+        owner_field=owner_field,
+        collaborator_field=collaborator_field,
+        collaborator_access=_COLLABORATOR_ACCESS.get(str(action)),
+        access_field=getattr(obj.__class__, "policy_collaborator_access_field", "access"),
+    )
     return obj.__class__._base_manager.filter(q, pk=obj.pk).exists()
+
+
+# --- sensitive fields -----------------------------------------------------------------------
+
+
+def field_rule(actor: Any, module: str, field: str) -> FieldRule:
+    """How ``field`` of ``module`` is shown to ``actor``: ``show``, ``mask`` or ``hide``.
+
+    Fields that are not registered as sensitive are always shown; a user without the right to
+    view the module sees none of them.
+    """
+    info = registry.module(module)
+    if info is None or field not in info.fields:
+        return FieldRule.SHOW
+    granted = _grants(actor, module)
+    if Action.VIEW.value not in granted.actions:
+        return FieldRule.HIDE
+    return granted.field_rule(field)
+
+
+def mask_value(field: str, value: Any) -> str:
+    """The masked form of a sensitive value: 138****5678, z***@qq.com, 广东****."""
+    if value in (None, ""):
+        return ""
+    text = str(value)
+    if "@" in text:
+        return mask_email(text)
+    if field in ("phone", "mobile") or field.endswith(("_phone", "_mobile")):
+        return mask_phone(text)
+    return f"{text[:2]}****" if len(text) > 4 else "****"
+
+
+def protected_value(actor: Any, module: str, field: str, value: Any) -> Any:
+    """``value`` as ``actor`` may see it: itself, masked, or empty."""
+    rule = field_rule(actor, module, field)
+    if rule == FieldRule.SHOW:
+        return value
+    if rule == FieldRule.MASK:
+        return mask_value(field, value)
+    return "" if isinstance(value, str) or value is None else None
+
+
+def restricted_fields(actor: Any, module: str) -> dict[str, FieldRule]:
+    """The sensitive fields of ``module`` that ``actor`` may not see plainly, with their rule."""
+    info = registry.module(module)
+    if info is None:
+        return {}
+    return {
+        name: rule
+        for name in info.fields
+        if (rule := field_rule(actor, module, name)) != FieldRule.SHOW
+    }
+
+
+def apply_field_rules(actor: Any, module: str, data: Any) -> Any:
+    """Mask or blank the sensitive fields in serialised output (dicts and lists, nested).
+
+    Returns ``data`` itself when the actor sees every field plainly.
+    """
+    rules = restricted_fields(actor, module)
+    if not rules:
+        return data
+    return _apply(data, rules)
+
+
+def _apply(data: Any, rules: Mapping[str, FieldRule]) -> Any:
+    if isinstance(data, Mapping):
+        result = {}
+        for key, value in data.items():
+            rule = rules.get(key)
+            if rule == FieldRule.MASK and isinstance(value, str):
+                result[key] = mask_value(key, value)
+            elif rule == FieldRule.HIDE and not isinstance(value, Mapping | list):
+                result[key] = "" if isinstance(value, str) or value is None else None
+            else:
+                result[key] = _apply(value, rules)
+        return result
+    if isinstance(data, list):
+        return [_apply(item, rules) for item in data]
+    return data
+
+
+def require_fields_writable(actor: Any, module: str, names: Any) -> None:
+    """Refuse a change to a sensitive field that the actor may not see plainly."""
+    for name in names:
+        if field_rule(actor, module, name) != FieldRule.SHOW:
+            raise PermissionDenied(
+                _("You may not change this field."), field=name, code="field_protected"
+            )

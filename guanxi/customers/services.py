@@ -924,9 +924,10 @@ def attachment_delete(*, actor: Any, attachment: Attachment) -> None:
     """Remove an attachment; the file is deleted from storage after the commit."""
     policy.require(actor, Action.EDIT, MODULE, attachment)
     audit.record(actor, AuditAction.DELETE, attachment, changes={"name": [attachment.name, None]})
-    storage, path = attachment.file.storage, attachment.file.name
+    storage, path = attachment.file.storage, attachment.file.name or ""
     attachment.delete()
-    transaction.on_commit(lambda: storage.delete(path))
+    if path:
+        transaction.on_commit(lambda: storage.delete(path))
 
 
 # --- recycle bin ----------------------------------------------------------------------------
@@ -951,3 +952,64 @@ def recycle_bin_purge_expired(*, now: dt.datetime | None = None) -> int:
             )
         total += model.all_objects.filter(pk__in=ids).delete()[0]
     return total
+
+
+# --- ownership transfer of a leaving employee --------------------------------------------------
+
+
+@transaction.atomic
+def customers_transfer_all(*, actor: Any, from_user: Any, to_user: Any) -> int:
+    """Give every customer owned by ``from_user`` (recycle bin included) to ``to_user``.
+
+    The caller has checked that ``actor`` may administer users. Each customer gets a transfer
+    entry in the audit log and a ``customer.owner_changed`` event; ``from_user`` gets a summary
+    entry. Returns how many customers changed hands.
+    """
+    from django.db.models import F
+
+    if to_user is None or not to_user.is_active:
+        raise ValidationError(_("Choose an active user as the new owner."), field="to_user")
+    if from_user.pk == to_user.pk:
+        raise ValidationError(_("Choose another user as the new owner."), field="to_user")
+    moved = 0
+    while True:
+        rows = list(
+            Customer.all_objects.select_for_update()
+            .filter(owner=from_user)
+            .order_by("pk")
+            .values_list("pk", "name")[:500]
+        )
+        if not rows:
+            break
+        batch = [pk for pk, _name in rows]
+        Customer.all_objects.filter(pk__in=batch).update(
+            owner=to_user,
+            department_id=to_user.department_id,
+            updated_at=timezone.now(),
+            version=F("version") + 1,
+        )
+        for pk, name in rows:
+            audit.record(
+                actor,
+                AuditAction.TRANSFER,
+                object_type="customers.customer",
+                object_id=pk,
+                object_repr=name,
+                changes={"owner": [from_user.pk, to_user.pk]},
+            )
+            events.publish(
+                "customer.owner_changed",
+                customer_id=pk,
+                old_owner_id=from_user.pk,
+                owner_id=to_user.pk,
+                actor_id=_actor_id(actor),
+            )
+        customers_reindex(batch)
+        moved += len(batch)
+    audit.record(
+        actor,
+        AuditAction.TRANSFER,
+        from_user,
+        changes={"customers": [from_user.pk, to_user.pk], "count": [None, moved]},
+    )
+    return moved

@@ -41,6 +41,20 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save()
 
+    @factory.post_generation
+    def roles(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
+        """A typical user is a sales rep; pass ``roles=[...]`` (or ``[]``) to choose."""
+        if not create:
+            return
+        if extracted is None:
+            if obj.is_superuser:
+                return
+            from guanxi.accounts import default_roles
+            from guanxi.accounts.services import role_by_code
+
+            extracted = [role_by_code(default_roles.SALES_REP)]
+        obj.roles.set(extracted)
+
 
 class TagFactory(factory.django.DjangoModelFactory):
     class Meta:

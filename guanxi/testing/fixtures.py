@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from rest_framework.test import APIClient
 
+from guanxi.accounts import default_roles
 from guanxi.accounts import services as account_services
 from guanxi.testing import factories
 
@@ -18,8 +19,20 @@ def _media_root(settings: Any, tmp_path: Any) -> None:
 
 
 @pytest.fixture
-def department(db: Any) -> Any:
-    return factories.DepartmentFactory()
+def role(db: Any) -> Any:
+    """``role(code)`` gives a shipped role, e.g. ``role(default_roles.AUDITOR)``."""
+    return account_services.role_by_code
+
+
+@pytest.fixture
+def head_department(db: Any) -> Any:
+    """The sales centre: ``department`` is one of its sub-departments."""
+    return factories.DepartmentFactory(name="销售中心")
+
+
+@pytest.fixture
+def department(db: Any, head_department: Any) -> Any:
+    return factories.DepartmentFactory(parent=head_department)
 
 
 @pytest.fixture
@@ -30,13 +43,40 @@ def admin(db: Any) -> Any:
 
 @pytest.fixture
 def rep(db: Any, department: Any) -> Any:
-    """A sales rep in ``department``."""
-    return factories.UserFactory(username="rep", department=department)
+    """A sales rep in ``department`` (sales-rep role: her own customers)."""
+    return factories.UserFactory(
+        username="rep",
+        department=department,
+        roles=[account_services.role_by_code(default_roles.SALES_REP)],
+    )
 
 
 @pytest.fixture
 def other_rep(db: Any, department: Any) -> Any:
-    return factories.UserFactory(username="other", department=department)
+    """Another sales rep in the same department."""
+    return factories.UserFactory(
+        username="other",
+        department=department,
+        roles=[account_services.role_by_code(default_roles.SALES_REP)],
+    )
+
+
+@pytest.fixture
+def manager(db: Any, head_department: Any) -> Any:
+    """The sales manager of the sales centre: sees every customer of it and its departments."""
+    return factories.UserFactory(
+        username="manager",
+        department=head_department,
+        roles=[account_services.role_by_code(default_roles.SALES_MANAGER)],
+    )
+
+
+@pytest.fixture
+def auditor(db: Any) -> Any:
+    """A read-only auditor: reads everything (contact data masked) and the audit log."""
+    return factories.UserFactory(
+        username="auditor", roles=[account_services.role_by_code(default_roles.AUDITOR)]
+    )
 
 
 @pytest.fixture
