@@ -233,7 +233,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "/static/guanxi/favicon.svg",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "CustomerKindEnum": "guanxi.customers.models.CustomerKind",
+        "InteractionKindEnum": "guanxi.customers.models.InteractionKind",
+    },
 }
 
 # --- Security ---------------------------------------------------------------------------------

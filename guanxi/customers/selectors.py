@@ -17,6 +17,7 @@ from guanxi.customers.models import (
     Customer,
     CustomerCollaborator,
     Interaction,
+    LookupValue,
     Tag,
 )
 from guanxi.customers.search import customers_search
@@ -201,3 +202,10 @@ def tag_get(*, actor: Any, pk: Any) -> Tag:
         return tag_list(actor=actor).get(pk=int(pk))
     except (Tag.DoesNotExist, TypeError, ValueError) as exc:
         raise NotFound() from exc
+
+
+def lookup_list(*, actor: Any, model: type[LookupValue]) -> QuerySet[LookupValue]:
+    """Industries, sources or levels: shared lists every user who may view customers sees."""
+    if not policy.can(actor, "view", "customers"):
+        return model.objects.none()
+    return model.objects.order_by("position", "id")
