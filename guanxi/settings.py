@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.accounts",
     "guanxi.customers",
+    "guanxi.dataio",
+    "guanxi.sales",
     "guanxi.ops",
 ]
 
