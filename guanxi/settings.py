@@ -65,7 +65,6 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.accounts",
     "guanxi.customers",
-    "guanxi.dataio",
     "guanxi.sales",
     "guanxi.ops",
 ]
