@@ -24,9 +24,9 @@ from typing import Any
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from guanxi.accounts import registry
+from guanxi.accounts import masking, registry
+from guanxi.accounts.masking import MaskedValue
 from guanxi.core.errors import NotFound, PermissionDenied
-from guanxi.core.normalize import mask_email, mask_phone
 
 
 class Action(StrEnum):
@@ -297,7 +297,7 @@ def visible(
     if Action.VIEW.value not in granted.actions or str(action) not in granted.actions:
         return queryset.none()
     if granted.scope == Scope.ALL:
-        return queryset
+        return protect_queryset(actor, queryset)
     q = scope_q(
         actor,
         granted.scope,
@@ -308,8 +308,10 @@ def visible(
     )
     if collaborator_field:
         # A collaborator join can repeat rows; filter by id so the queryset stays one row each.
-        return queryset.filter(pk__in=queryset.model._base_manager.filter(q).values("pk"))
-    return queryset.filter(q)
+        queryset = queryset.filter(pk__in=queryset.model._base_manager.filter(q).values("pk"))
+    else:
+        queryset = queryset.filter(q)
+    return protect_queryset(actor, queryset)
 
 
 def is_in_scope(
@@ -352,16 +354,7 @@ def field_rule(actor: Any, module: str, field: str) -> FieldRule:
     return granted.field_rule(field)
 
 
-def mask_value(field: str, value: Any) -> str:
-    """The masked form of a sensitive value: 138****5678, z***@qq.com, 广东****."""
-    if value in (None, ""):
-        return ""
-    text = str(value)
-    if "@" in text:
-        return mask_email(text)
-    if field in ("phone", "mobile") or field.endswith(("_phone", "_mobile")):
-        return mask_phone(text)
-    return f"{text[:2]}****" if len(text) > 4 else "****"
+mask_value = masking.mask_value
 
 
 def protected_value(actor: Any, module: str, field: str, value: Any) -> Any:
@@ -369,9 +362,7 @@ def protected_value(actor: Any, module: str, field: str, value: Any) -> Any:
     rule = field_rule(actor, module, field)
     if rule == FieldRule.SHOW:
         return value
-    if rule == FieldRule.MASK:
-        return mask_value(field, value)
-    return "" if isinstance(value, str) or value is None else None
+    return masking.protect(rule.value, field, value)
 
 
 def restricted_fields(actor: Any, module: str) -> dict[str, FieldRule]:
@@ -402,10 +393,8 @@ def _apply(data: Any, rules: Mapping[str, FieldRule]) -> Any:
         result = {}
         for key, value in data.items():
             rule = rules.get(key)
-            if rule == FieldRule.MASK and isinstance(value, str):
-                result[key] = mask_value(key, value)
-            elif rule == FieldRule.HIDE and not isinstance(value, Mapping | list):
-                result[key] = "" if isinstance(value, str) or value is None else None
+            if rule is not None and not isinstance(value, Mapping | list):
+                result[key] = masking.protect(rule.value, key, value)
             else:
                 result[key] = _apply(value, rules)
         return result
@@ -414,10 +403,55 @@ def _apply(data: Any, rules: Mapping[str, FieldRule]) -> Any:
     return data
 
 
-def require_fields_writable(actor: Any, module: str, names: Any) -> None:
-    """Refuse a change to a sensitive field that the actor may not see plainly."""
-    for name in names:
-        if field_rule(actor, module, name) != FieldRule.SHOW:
-            raise PermissionDenied(
-                _("You may not change this field."), field=name, code="field_protected"
-            )
+def has_field_restrictions(actor: Any) -> bool:
+    """Whether some sensitive field of some module is masked or hidden from ``actor``."""
+    return any(restricted_fields(actor, info.name) for info in registry.modules() if info.fields)
+
+
+def _rules_for(actor: Any) -> Any:
+    def rules_for(module: str) -> dict[str, str]:
+        return {name: rule.value for name, rule in restricted_fields(actor, module).items()}
+
+    return rules_for
+
+
+def protect_queryset(actor: Any, queryset: QuerySet) -> QuerySet:
+    """``queryset`` masking, as its rows load, every field the actor may not see plainly."""
+    if not has_field_restrictions(actor):
+        return queryset
+    return masking.protected_queryset(queryset, _rules_for(actor))
+
+
+def protect_instance(actor: Any, obj: Model) -> Model:
+    """Mask, in place, the sensitive fields of a record loaded outside a selector."""
+    if has_field_restrictions(actor):
+        masking.protect_instance(obj, _rules_for(actor))
+    return obj
+
+
+def writable_data(
+    actor: Any, module: str, data: Mapping[str, Any], current: Model | None = None
+) -> dict[str, Any]:
+    """``data`` without the sensitive fields the actor cannot see, when she left them unchanged.
+
+    A form or an API client sends back what it was shown: a masked value (or an empty hidden one)
+    equal to what the actor sees of ``current`` means "unchanged" and is dropped. Any other value
+    for such a field is refused with PermissionDenied naming the field. On a new record
+    (``current`` None) the actor may fill the field in.
+    """
+    rules = restricted_fields(actor, module)
+    if not rules or current is None:
+        return dict(data)
+    cleaned = dict(data)
+    for name, rule in rules.items():
+        if name not in cleaned or not hasattr(current, name):
+            continue
+        submitted = cleaned[name]
+        seen = masking.protect(rule.value, name, getattr(current, name))
+        if (submitted or "") == (seen or "") or isinstance(submitted, MaskedValue):
+            del cleaned[name]
+            continue
+        raise PermissionDenied(
+            _("You may not change this field."), field=name, code="field_protected"
+        )
+    return cleaned

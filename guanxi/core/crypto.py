@@ -168,6 +168,9 @@ class EncryptedTextField(models.TextField):
         return decrypt(value)
 
     def get_prep_value(self, value: Any) -> Any:
+        if getattr(value, "is_masked", False):
+            # A masked stand-in (138****5678) must never overwrite the real value.
+            raise ValueError(f"refusing to store a masked value in {self.name!r}")
         value = super().get_prep_value(value)
         if value is None or value == "":
             return value

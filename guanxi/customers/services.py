@@ -27,7 +27,13 @@ from guanxi.accounts.policy import Action
 from guanxi.core import audit, crypto, events
 from guanxi.core.errors import Conflict, NotFound, ValidationError
 from guanxi.core.models import AuditAction, CreatedVia
-from guanxi.core.normalize import NormalizeError, clean_text, normalize_email, normalize_phone
+from guanxi.core.normalize import (
+    NormalizeError,
+    clean_text,
+    company_name_key,
+    normalize_email,
+    normalize_phone,
+)
 from guanxi.customers.models import (
     Attachment,
     CollaboratorAccess,
@@ -252,6 +258,8 @@ def _clean_customer(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]
 def _apply_customer(customer: Customer, cleaned: Mapping[str, Any]) -> None:
     for name, value in cleaned.items():
         setattr(customer, name, value)
+    if "name" in cleaned:
+        customer.name_key = company_name_key(customer.name)
     if "phone" in cleaned:
         customer.phone_bidx = _bidx(customer.phone, "phone")
     if "email" in cleaned:
@@ -311,6 +319,7 @@ def customer_update(
     if customer.is_deleted:
         raise NotFound()
     _check_version(customer, version)
+    data = policy.writable_data(actor, MODULE, data, customer)
     cleaned = _clean_customer(data, partial=True)
     before = {
         **_customer_snapshot(customer),
@@ -626,6 +635,7 @@ def contact_update(
     if contact.is_deleted:
         raise NotFound()
     _check_version(contact, version)
+    data = policy.writable_data(actor, MODULE, data, contact)
     cleaned = _clean_contact(data, partial=True)
     before = audit.snapshot(contact, CONTACT_FIELDS)
     _apply_contact(contact, cleaned)

@@ -45,7 +45,9 @@ def test_a_user_without_a_role_sees_and_may_do_nothing(book, rep):
 
 
 def test_scopes_own_department_and_all(book, rep, manager, role):
-    director = factories.UserFactory(username="director", roles=[role(default_roles.SALES_DIRECTOR)])
+    director = factories.UserFactory(
+        username="director", roles=[role(default_roles.SALES_DIRECTOR)]
+    )
 
     assert visible_names(rep) == ["甲-rep"]
     assert visible_names(manager) == ["乙-other", "甲-rep"]
