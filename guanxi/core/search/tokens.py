@@ -156,7 +156,11 @@ def domain_tokens(domain: str) -> list[str]:
     tokens = [domain]
     # The name people know the company by is the label before the public suffix
     # (huawei.com, sina.com.cn): index every label but the last one.
-    tokens.extend(label for label in labels[:-1] if label.isalnum() and not label.isdigit())
+    for label in labels[:-1]:
+        if not label.isdigit():
+            tokens.append(label)
+        if "-" in label:
+            tokens.extend(word for word in label.split("-") if word)
     return tokens
 
 
