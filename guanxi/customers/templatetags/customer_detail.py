@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any
 
 from django import template
-from django.template import Context
 from django.utils import timezone
 
-from guanxi.accounts import policy
 from guanxi.core.normalize import format_phone
 
 register = template.Library()
@@ -82,32 +78,3 @@ def file_icon(content_type: str) -> str:
 def overdue(value: dt.date | None) -> bool:
     """True for a follow-up date that has passed."""
     return value is not None and value < timezone.localdate()
-
-
-@dataclass(frozen=True)
-class Shown:
-    """A sensitive value as the viewer may see it; ``plain`` is False when it is masked."""
-
-    value: str
-    plain: bool
-
-    def __str__(self) -> str:
-        return self.value
-
-    def __bool__(self) -> bool:
-        return bool(self.value)
-
-
-@register.simple_tag(takes_context=True)
-def sensitive(context: Context, record: Any, field: str) -> Shown:
-    """``{% sensitive contact "mobile" as mobile %}``: the value plain, masked or empty, as the
-    field rules of the viewer's roles say."""
-    request = context.get("request")
-    actor = getattr(request, "user", None)
-    value = str(getattr(record, field, "") or "")
-    rule = policy.field_rule(actor, "customers", field)
-    if rule == policy.FieldRule.SHOW:
-        return Shown(value, True)
-    if rule == policy.FieldRule.MASK:
-        return Shown(policy.mask_value(field, value), False)
-    return Shown("", False)

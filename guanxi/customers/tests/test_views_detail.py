@@ -1055,3 +1055,89 @@ def test_read_only_page_has_no_edit_controls(rep: Any, other_rep: Any, customer:
     assert response.status_code == 200
     assertNotContains(response, 'id="interaction-new"')
     assertNotContains(response, reverse("customers:customer-edit", args=[customer.pk]))
+
+
+# --- sensitive fields -------------------------------------------------------------------------
+
+
+def test_a_masked_role_sees_masked_contact_data_and_no_edit_controls(
+    rep: Any, auditor: Any, customer: Customer
+) -> None:
+    services.contact_create(
+        actor=rep,
+        customer=customer,
+        data={"name": "张三", "mobile": "13987654321", "email": "zs@qq.com", "wechat": "zs_wx"},
+    )
+    client = Client()
+    client.force_login(auditor)
+
+    response = client.get(detail_url(customer))
+
+    assert response.status_code == 200
+    page = html(response)
+    assertInHTML('<span data-field="mobile">139****4321</span>', page)
+    assertInHTML('<span data-field="email">z***@qq.com</span>', page)
+    assertInHTML('<span data-field="wechat">zs****</span>', page)
+    assert "13987654321" not in page
+    assert "tel:" not in page
+    assert 'id="interaction-new"' not in page
+    assert 'data-testid="contact-edit"' not in page
+
+
+def test_a_read_only_role_cannot_write_through_the_fragments(
+    rep: Any, auditor: Any, customer: Customer
+) -> None:
+    contact = services.contact_create(actor=rep, customer=customer, data={"name": "张三"})
+    client = Client()
+    client.force_login(auditor)
+
+    response = client.post(
+        reverse("customers:contact-edit", args=[contact.pk]),
+        {"name": "改名", "version": "1"},
+        headers=HTMX,
+    )
+
+    assert response.status_code == 403
+    contact.refresh_from_db()
+    assert (contact.name, contact.version) == ("张三", 1)
+
+
+def test_fields_an_editor_may_not_see_are_left_out_of_her_form_and_kept(
+    admin: Any, rep: Any, customer: Customer
+) -> None:
+    from guanxi.accounts import services as account_services
+
+    masked = account_services.role_create(
+        actor=admin,
+        data={
+            "name": "电话脱敏的销售",
+            "permissions": {
+                "customers": {
+                    "actions": ["view", "create", "edit", "delete"],
+                    "scope": "own",
+                    "fields": {"hidden": [], "masked": ["mobile"]},
+                }
+            },
+        },
+    )
+    rep.roles.set([masked])
+    contact = services.contact_create(
+        actor=admin, customer=customer, data={"name": "张三", "mobile": "13987654321"}
+    )
+    client = Client()
+    client.force_login(rep)
+
+    form = client.get(reverse("customers:contact-edit", args=[contact.pk]), headers=HTMX)
+    saved = client.post(
+        reverse("customers:contact-edit", args=[contact.pk]),
+        {"name": "张三丰", "mobile": "", "version": "1"},
+        headers=HTMX,
+    )
+
+    assert form.status_code == 200
+    assert 'name="mobile"' not in html(form)
+    assert "13987654321" not in html(form)
+    assert saved.status_code == 200
+    assertInHTML('<span data-field="mobile">139****4321</span>', html(saved))
+    contact.refresh_from_db()
+    assert (contact.name, contact.mobile) == ("张三丰", "+8613987654321")
