@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 
+from guanxi.accounts import default_roles
 from guanxi.accounts import services as account_services
 from guanxi.accounts.models import Department, User
 from guanxi.customers.defaults import lookups_seed_defaults
@@ -58,7 +59,11 @@ def setup(*, verbosity: int = 0) -> SetupResult:
 
 
 def demo_departments_and_users(password: str) -> list[User]:
-    """The demo sales team: a department tree and three reps sharing the admin's password."""
+    """The demo sales team sharing the admin's password: a manager who sees her team, two reps.
+
+    张伟 (zhangwei) manages 华北销售组 and sees its customers; 李娜 (lina) and 王芳 (wangfang) are
+    sales reps who see their own.
+    """
     root = Department.objects.filter(parent=None, name="销售部").first() or (
         account_services.department_create(actor=None, name="销售部")
     )
@@ -68,13 +73,15 @@ def demo_departments_and_users(password: str) -> list[User]:
             Department.objects.filter(parent=root, name=name).first()
             or account_services.department_create(actor=None, name=name, parent=root)
         )
+    manager = account_services.role_by_code(default_roles.SALES_MANAGER)
+    rep = account_services.role_by_code(default_roles.SALES_REP)
     people = [
-        ("zhangwei", "张伟", teams[0]),
-        ("lina", "李娜", teams[0]),
-        ("wangfang", "王芳", teams[1]),
+        ("zhangwei", "张伟", teams[0], manager),
+        ("lina", "李娜", teams[0], rep),
+        ("wangfang", "王芳", teams[1], rep),
     ]
     users = []
-    for username, display, team in people:
+    for username, display, team, role in people:
         user = User.objects.filter(username=username).first() or account_services.user_create(
             actor=None,
             username=username,
@@ -82,6 +89,7 @@ def demo_departments_and_users(password: str) -> list[User]:
             display_name=display,
             department=team,
             check_password=False,
+            roles=[role],
         )
         users.append(user)
     return users
