@@ -157,6 +157,8 @@ DEFAULT_CURRENCY = env("GUANXI_CURRENCY", "CNY")
 # --- Static files -----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# The project's own static files (and the vendored front-end kit) live beside the apps.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("GUANXI_MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
