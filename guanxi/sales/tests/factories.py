@@ -42,6 +42,7 @@ class DealFactory(factory.django.DjangoModelFactory):
         )
     )
     amount = Decimal("1000.00")
+    exchange_rate = Decimal("1")
     amount_cny = factory.LazyAttribute(lambda o: o.amount * o.exchange_rate)
     department = factory.LazyAttribute(lambda o: o.owner.department if o.owner else None)
     furthest_position = factory.LazyAttribute(lambda o: o.stage.position)

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from guanxi.sales import views
+
+app_name = "sales"
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("deals/", views.deal_list, name="deal-list"),
+    path("deals/new/", views.deal_create, name="deal-create"),
+    path("deals/<int:pk>/", views.deal_detail, name="deal-detail"),
+    path("deals/<int:pk>/edit/", views.deal_edit, name="deal-edit"),
+    path("deals/<int:pk>/move/", views.deal_move, name="deal-move"),
+    path("deals/<int:pk>/won/", views.deal_close, {"outcome": "won"}, name="deal-won"),
+    path("deals/<int:pk>/lost/", views.deal_close, {"outcome": "lost"}, name="deal-lost"),
+    path("deals/<int:pk>/products/", views.deal_line_items, name="deal-line-items"),
+    path("deals/<int:pk>/delete/", views.deal_delete, name="deal-delete"),
+    path("customers/<int:pk>/deals/", views.customer_deals, name="customer-deals"),
+    path("funnel/", views.funnel, name="funnel"),
+    path("forecast/", views.forecast, name="forecast"),
+]
