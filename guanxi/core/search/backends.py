@@ -19,13 +19,16 @@ Exact keys (``Document.keys``) go to ``core.SearchKey`` (btree), shared by every
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Q
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, F, Q, sql
+from django.db.models.expressions import Expression, RawSQL
+from django.db.models.sql.compiler import SQLCompiler
+from django.db.models.sql.where import WhereNode
 
 from guanxi.core.models import SearchKey, SearchScope
 from guanxi.core.search.tokens import Document, Query, Term
@@ -220,11 +223,13 @@ class SearchIndex:
 
     # --- reading --------------------------------------------------------------------------
 
-    def _text_sql(self, terms: Sequence[Term], vendor: str) -> tuple[str, list[Any]]:
-        if vendor == SQLITE:
-            sql = f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s"
-            return sql, [fts5_expression(terms)]
-        return f"SELECT id FROM {self.table} WHERE tsv @@ %s::tsquery", [tsquery_text(terms)]
+    def _lookup_keys(self, keys: Sequence[int], using: str) -> list[int] | None:
+        """Ids of the records holding one of ``keys`` (None when there are too many to list)."""
+        sql, params = self._keys_sql(keys)
+        with connections[using].cursor() as cursor:
+            cursor.execute(f"{sql} LIMIT {KEY_HITS_LISTED + 1}", params)
+            ids = sorted({row[0] for row in cursor.fetchall()})
+        return None if len(ids) > KEY_HITS_LISTED else ids
 
     def _keys_sql(self, keys: Sequence[int]) -> tuple[str, list[Any]]:
         marks = ", ".join(["%s"] * len(keys))
@@ -234,22 +239,173 @@ class SearchIndex:
         )
         return sql, [self.scope.value, *keys]
 
-    def condition(self, query: Query, *, using: str = "default", field: str = "pk") -> Q:
-        """A filter on ``field`` (the record's id) that keeps the records matching ``query``."""
+    def condition(self, query: Query, *, using: str = "default") -> Q:
+        """A filter on the records' primary key that keeps those matching ``query``.
+
+        Exact keys are looked up at once (a btree probe): a clause whose key matches nothing is
+        left to its text alternative, which keeps the full-text part a single condition that
+        SQLite can drive the query from (see ``TextMatch``).
+        """
         vendor = _vendor(connections[using])
         if not query:
-            return Q(**{f"{field}__in": []})
+            return Q(pk__in=[])
+        terms: list[Term] = []
         condition = Q()
-        plain = [t for c in query.clauses if not c.keys for t in c.terms]
-        if plain:
-            sql, params = self._text_sql(plain, vendor)
-            condition &= Q(**{f"{field}__in": RawSQL(sql, params)})
         for clause in query.clauses:
             if not clause.keys:
+                terms.extend(clause.terms)
                 continue
-            sql, params = self._keys_sql(clause.keys)
+            ids = self._lookup_keys(clause.keys, using)
+            if ids is None:
+                sql, params = self._keys_sql(clause.keys)
+                by_key = Q(pk__in=RawSQL(sql, params))
+            elif ids:
+                by_key = Q(pk__in=ids)
+            elif clause.terms:
+                terms.extend(clause.terms)
+                continue
+            else:
+                return Q(pk__in=[])
             if clause.terms:
-                text_sql, text_params = self._text_sql(clause.terms, vendor)
-                sql, params = f"{text_sql} UNION ALL {sql}", [*text_params, *params]
-            condition &= Q(**{f"{field}__in": RawSQL(sql, params)})
+                by_key |= Q(TextMatch(self.table, vendor, clause.terms, drives=False))
+            condition &= by_key
+        if terms:
+            condition &= Q(TextMatch(self.table, vendor, terms))
         return condition
+
+
+KEY_HITS_LISTED = 5000
+DRIVER_ALIAS = "gx_search"
+_match_keys = itertools.count(1)
+
+
+class TextMatch(Expression):
+    """ "The record's id is in the full-text index with all of ``terms``", as a filter.
+
+    Written as ``id IN (SELECT rowid FROM <fts> WHERE <fts> MATCH …)``, which is right in every
+    query. On SQLite, a large match set makes that slow: the IN list is built in full (850,000
+    rows for 公司 at a million customers) before the first row is returned. So a SELECT whose
+    filter has this condition at its top level is compiled by ``SearchDrivenCompiler`` instead:
+    ``FROM <fts> CROSS JOIN <table> ON <table>.id = <fts>.rowid``, ordered by the index's rowid
+    when the query is ordered by id. FTS5 then hands out matches newest first and the query stops
+    at the page size, whatever the size of the match set.
+    """
+
+    conditional = True
+
+    def __init__(
+        self, table: str, vendor: str, terms: Sequence[Term], *, drives: bool = True, pk: Any = None
+    ) -> None:
+        super().__init__(output_field=BooleanField())
+        self.table = table
+        self.vendor = vendor
+        self.terms = tuple(terms)
+        self.drives = drives and vendor == SQLITE
+        self.key = next(_match_keys)
+        self.pk = pk if pk is not None else F("pk")
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.pk]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.pk,) = exprs
+
+    def resolve_expression(self, query: Any = None, *args: Any, **kwargs: Any) -> Any:
+        resolved = super().resolve_expression(query, *args, **kwargs)
+        if self.drives and query is not None and type(query) is sql.Query:
+            query.__class__ = SearchDrivenQuery
+        return resolved
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        if getattr(compiler, "search_driver", None) == self.key:
+            return f'"{DRIVER_ALIAS}"."{self.table}" MATCH %s', [fts5_expression(self.terms)]
+        pk_sql, pk_params = compiler.compile(self.pk)
+        if self.vendor == SQLITE:
+            sql = f"SELECT rowid FROM {self.table} WHERE {self.table} MATCH %s"
+            params = [fts5_expression(self.terms)]
+        else:
+            sql = f"SELECT id FROM {self.table} WHERE tsv @@ %s::tsquery"
+            params = [tsquery_text(self.terms)]
+        return f"{pk_sql} IN ({sql})", [*pk_params, *params]
+
+
+def _driving_match(where: Any, base_alias: str) -> TextMatch | None:
+    """The first drivable ``TextMatch`` AND-ed at the top of ``where`` on the base table."""
+    if where is None or where.negated or where.connector != "AND":
+        return None
+    for child in where.children:
+        if isinstance(child, WhereNode):
+            found = _driving_match(child, base_alias)
+            if found is not None:
+                return found
+            continue
+        match = getattr(child, "lhs", None)
+        if (
+            isinstance(match, TextMatch)
+            and match.drives
+            and getattr(child, "rhs", None) is True
+            and getattr(match.pk, "alias", None) == base_alias
+        ):
+            return match
+    return None
+
+
+class SearchDrivenCompiler(SQLCompiler):
+    """A SELECT that reads the full-text index first (SQLite; see ``TextMatch``)."""
+
+    search_driver: int | None = None
+
+    def pre_sql_setup(self, with_col_aliases: bool = False) -> Any:
+        self.search_driver = None
+        self._search_match = None
+        base = self.query.base_table
+        if base is not None and self.query.alias_refcount.get(base):
+            match = _driving_match(self.query.where, base)
+            if match is not None:
+                self.search_driver = match.key
+                self._search_match = match
+        return super().pre_sql_setup(with_col_aliases=with_col_aliases)
+
+    def _pk_sql(self) -> str:
+        alias = self.query.base_table
+        column = self.query.get_meta().pk.column
+        return f"{self.quote_name_unless_alias(alias)}.{self.connection.ops.quote_name(column)}"
+
+    def get_order_by(self) -> list[Any]:
+        result = super().get_order_by()
+        if self.search_driver is None:
+            return result
+        pk_sql = self._pk_sql()
+        rowid = f'"{DRIVER_ALIAS}"."rowid"'
+        ordered = []
+        for expression, (sql_text, params, is_ref) in result:
+            if sql_text.startswith(f"{pk_sql} "):
+                sql_text = rowid + sql_text[len(pk_sql) :]
+            ordered.append((expression, (sql_text, params, is_ref)))
+        return ordered
+
+    def get_from_clause(self) -> tuple[list[str], list[Any]]:
+        result, params = super().get_from_clause()
+        match = self._search_match
+        if match is None or not result:
+            return result, params
+        base = self.compile(self.query.alias_map[self.query.base_table])[0]
+        if result[0] != base:
+            return result, params
+        result[0] = (
+            f'"{match.table}" AS "{DRIVER_ALIAS}" CROSS JOIN {base} '
+            f'ON {self._pk_sql()} = "{DRIVER_ALIAS}"."rowid"'
+        )
+        return result, params
+
+
+class SearchDrivenQuery(sql.Query):
+    """A query whose SELECTs may read the full-text index first (see ``TextMatch``)."""
+
+    def get_compiler(
+        self, using: str | None = None, connection: Any = None, elide_empty: bool = True
+    ) -> Any:
+        compiler = super().get_compiler(using, connection, elide_empty)
+        if type(compiler) is SQLCompiler and compiler.connection.vendor == SQLITE:
+            compiler.__class__ = SearchDrivenCompiler
+        return compiler

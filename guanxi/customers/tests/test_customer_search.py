@@ -8,8 +8,9 @@ import pytest
 from django.db import connection
 
 from guanxi.core.models import SearchKey
-from guanxi.core.search import Document
+from guanxi.core.search import Document, capped_count
 from guanxi.customers import services
+from guanxi.customers.models import Customer
 from guanxi.customers.search import customer_index, customers_reindex
 from guanxi.customers.selectors import contact_list, customer_list
 
@@ -256,3 +257,35 @@ def test_reindex_of_a_customer_that_is_gone_removes_its_entries(db: Any) -> None
         else:
             cursor.execute("SELECT count(*) FROM customers_customer_search WHERE id = %s", [gone])
         assert cursor.fetchone() == (0,)
+
+
+def test_search_results_are_ordered_counted_and_paged_like_any_list(
+    rep: Any, xingchen: Any, others: Any
+) -> None:
+    newest_first = customer_list(actor=rep, q="有限公司")
+    by_name = customer_list(actor=rep, q="有限公司", ordering="name")
+
+    assert [c.name for c in newest_first] == [
+        "重庆银行股份有限公司",
+        "上海华为技术有限公司",
+        "北京星辰科技有限公司",
+    ]
+    assert [c.name for c in by_name] == sorted(c.name for c in newest_first)
+    assert newest_first.count() == 3
+    assert [c.name for c in newest_first.filter(pk__lt=others[1].pk)] == [
+        "上海华为技术有限公司",
+        "北京星辰科技有限公司",
+    ]
+    assert str(capped_count(newest_first, cap=2)) == "2+"
+    assert str(capped_count(newest_first)) == "3"
+
+
+def test_a_search_used_as_a_subquery_or_for_an_update_touches_only_its_matches(
+    rep: Any, xingchen: Any, others: Any
+) -> None:
+    matches = customer_list(actor=rep, q="华为")
+
+    assert list(Customer.objects.filter(pk__in=matches.values("pk"))) == [others[0]]
+    assert Customer.objects.filter(pk__in=matches.values("pk")).update(short_name="华为") == 1
+    assert matches.update(city="上海") == 1
+    assert sorted(Customer.objects.values_list("city", flat=True)) == ["", "", "上海", "北京"]
