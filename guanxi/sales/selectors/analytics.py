@@ -115,7 +115,9 @@ def deal_board(
     columns = []
     for stage in stages:
         count, amount = totals.get(stage.pk, (0, ZERO))
-        deals = list(qs.filter(stage=stage).order_by("-id")[:per_stage]) if count else []
+        deals = (
+            list(qs.filter(stage=stage).order_by("-id")[:per_stage]) if count and per_stage else []
+        )
         for deal in deals:
             deal.stage = stage
         columns.append(Column(stage=stage, count=count, amount=amount, deals=deals))

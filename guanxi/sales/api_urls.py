@@ -1,0 +1,37 @@
+"""API routes of the sales module under /api/v1/ (ids in paths are parsed by the views, so a
+malformed id is a JSON 404 like an unknown one)."""
+
+from django.urls import path
+
+from guanxi.sales import api
+
+app_name = "sales_api"
+urlpatterns = [
+    path("pipelines/", api.PipelineListView.as_view(), name="pipeline-list"),
+    path("pipelines/<str:id>/", api.PipelineDetailView.as_view(), name="pipeline-detail"),
+    path("stages/", api.StageListView.as_view(), name="stage-list"),
+    path("close-reasons/", api.CloseReasonListView.as_view(), name="close-reason-list"),
+    path("deals/", api.DealListView.as_view(), name="deal-list"),
+    path("deals/<str:id>/", api.DealDetailView.as_view(), name="deal-detail"),
+    path("deals/<str:id>/restore/", api.DealRestoreView.as_view(), name="deal-restore"),
+    path("deals/<str:id>/move/", api.DealMoveView.as_view(), name="deal-move"),
+    path("deals/<str:id>/won/", api.DealWonView.as_view(), name="deal-won"),
+    path("deals/<str:id>/lost/", api.DealLostView.as_view(), name="deal-lost"),
+    path("deals/<str:id>/line-items/", api.DealLineItemsView.as_view(), name="deal-line-items"),
+    path("deals/<str:id>/history/", api.DealHistoryView.as_view(), name="deal-history"),
+    path(
+        "deals/<str:id>/collaborators/",
+        api.DealCollaboratorListView.as_view(),
+        name="deal-collaborator-list",
+    ),
+    path(
+        "deals/<str:id>/collaborators/<str:user_id>/",
+        api.DealCollaboratorDetailView.as_view(),
+        name="deal-collaborator-detail",
+    ),
+    path("products/", api.ProductListView.as_view(), name="product-list"),
+    path("products/<str:id>/", api.ProductDetailView.as_view(), name="product-detail"),
+    path("sales/board/", api.BoardView.as_view(), name="board"),
+    path("sales/funnel/", api.FunnelView.as_view(), name="funnel"),
+    path("sales/forecast/", api.ForecastView.as_view(), name="forecast"),
+]
