@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from django.db.models import QuerySet
 
 from guanxi.core.models import SearchScope
+from guanxi.core.search import registry
 from guanxi.core.search.backends import SearchIndex
 from guanxi.core.search.tokens import Document, parse_query
 from guanxi.customers.models import Contact, Customer, CustomerKind
@@ -161,6 +162,13 @@ def customer_documents_by_batch(batch_size: int = 2000) -> Iterator[list[tuple[i
         yield [(pk, customer_document(facts[pk])) for pk in ids if pk in facts]
         last = ids[-1]
 
+
+registry.register(
+    "customers",
+    customer_index,
+    count=lambda: Customer.all_objects.count(),
+    batches=customer_documents_by_batch,
+)
 
 __all__ = [
     "ContactFacts",

@@ -1,22 +1,20 @@
 """Pinyin of Chinese names, fast enough to index a million rows.
 
-Phrase-aware conversion of a whole name (``lazy_pinyin``) costs ~110 µs, most of an import. Most
-characters have a single reading, and those are looked up one by one from a cache. Only a
-character with several readings is read in context: the few characters around it go through the
-phrase dictionary (cached, since names share words: 银行, 重庆, 长城), so 银行 is "yinhang" and
-重庆 is "chongqing". People's surnames follow their own rules (单 is "shan", 曾 "zeng"): a table
-answers for them.
+pypinyin's phrase-aware conversion of a whole name (``lazy_pinyin``) costs ~110 µs, most of an
+import. Most characters have a single reading and are looked up one by one from a cache; only a
+run holding a character with several readings is cut into dictionary words (cached), so 银行 is
+"yinhang" and 重庆 is "chongqing". People's surnames follow their own rules (单 is "shan", 曾
+"zeng"): a table answers for them.
 """
 
 from __future__ import annotations
 
 from functools import cache, lru_cache
 
-from pypinyin import lazy_pinyin
-from pypinyin.constants import PINYIN_DICT
+from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 from pypinyin.contrib.tone_convert import to_normal
 
-_CONTEXT = 3
+_MAX_PHRASE = 6
 
 # Compound surnames first: they are matched before single characters.
 COMPOUND_SURNAMES = {
@@ -147,24 +145,37 @@ def _readings(char: str) -> tuple[str, ...]:
     return tuple(readings)
 
 
-@lru_cache(maxsize=65536)
-def _in_context(window: str) -> tuple[str, ...]:
-    return tuple(lazy_pinyin(window, errors=lambda chars: ["" for _ in chars]))
+@lru_cache(maxsize=262144)
+def _phrase(text: str) -> tuple[str, ...] | None:
+    readings = PHRASES_DICT.get(text)
+    if not readings:
+        return None
+    return tuple(to_normal(options[0], v_to_u=False) for options in readings)
 
 
 def syllables(run: str) -> list[str]:
-    """The pinyin syllables of a run of Chinese characters, one per character ("" if unknown)."""
+    """The pinyin syllables of a run of Chinese characters, one per character ("" if unknown).
+
+    Characters with one reading are read alone. A run with a character of several readings is
+    cut into the longest words of the phrase dictionary, left to right (as pypinyin does), and
+    each word read as a whole: 银行 yinhang, 重庆 chongqing, 长城 changcheng.
+    """
+    readings = [_readings(char) for char in run]
+    if all(len(r) <= 1 for r in readings):
+        return [r[0] if r else "" for r in readings]
     result: list[str] = []
-    for position, char in enumerate(run):
-        readings = _readings(char)
-        if len(readings) <= 1:
-            result.append(readings[0] if readings else "")
-            continue
-        start = max(0, position - _CONTEXT)
-        window = run[start : position + _CONTEXT + 1]
-        in_context = _in_context(window)
-        offset = position - start
-        result.append(in_context[offset] if offset < len(in_context) else readings[0])
+    position = 0
+    while position < len(run):
+        for length in range(min(_MAX_PHRASE, len(run) - position), 1, -1):
+            words = _phrase(run[position : position + length])
+            if words is not None:
+                result.extend(words)
+                position += length
+                break
+        else:
+            options = readings[position]
+            result.append(options[0] if options else "")
+            position += 1
     return result
 
 

@@ -48,7 +48,7 @@ _DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z][a-z0-9-]*[a-
 _LOCAL_PART = re.compile(r"^[a-z0-9._%+-]+$")
 # What FTS5 (tokenizer ``ascii`` with ``tokenchars '@._-+'``) keeps as one token.
 _TOKEN = re.compile(r"[a-z0-9_@.+\-\u0080-\U0010ffff]+")
-_PHONE_QUERY = re.compile(r"^\+?[\d\s\-().\u3000/]+$")
+_PHONE_QUERY = re.compile(r"^[\d\s\-().+/]+$")
 
 
 def fold(text: str) -> str:
@@ -168,7 +168,10 @@ def website_tokens(url: str) -> list[str]:
     text = fold(url).strip()
     if not text:
         return []
-    host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
+    try:
+        host = urlsplit(text if "//" in text else f"//{text}").hostname or ""
+    except ValueError:
+        return []
     return domain_tokens(host)
 
 
