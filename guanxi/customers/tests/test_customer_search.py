@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 from guanxi.core.models import SearchKey
@@ -289,3 +291,15 @@ def test_a_search_used_as_a_subquery_or_for_an_update_touches_only_its_matches(
     assert Customer.objects.filter(pk__in=matches.values("pk")).update(short_name="华为") == 1
     assert matches.update(city="上海") == 1
     assert sorted(Customer.objects.values_list("city", flat=True)) == ["", "", "上海", "北京"]
+
+
+def test_search_rebuild_restores_a_lost_index(rep: Any, xingchen: Any, others: Any) -> None:
+    customer_index.clear()
+    customer_index.finish()
+    assert found(rep, "星辰") == []
+
+    call_command("search_rebuild", stdout=io.StringIO())
+
+    assert found(rep, "星辰") == ["北京星辰科技有限公司"]
+    assert found(rep, "5678") == ["北京星辰科技有限公司"]
+    assert found(rep, "yinhang") == ["重庆银行股份有限公司"]
