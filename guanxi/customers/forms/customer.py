@@ -47,8 +47,9 @@ TEXT_FIELDS = (
     "email",
     "description",
 )
-Choices = list[tuple[str, str]]
+Choices = list[tuple[str, Any]]
 EMPTY: Choices = [("", "—")]
+ANY: Choices = [("", _("All"))]
 
 # What the list may be sorted by (the selector's orderings), and which way a first click sorts.
 SORTABLE = {
@@ -114,9 +115,9 @@ class CustomerFilterForm(forms.Form):
     industry = forms.ChoiceField(label=_("Industry"), required=False, widget=_picker())
     source = forms.ChoiceField(label=_("Source"), required=False)
     lifecycle_stage = forms.ChoiceField(
-        label=_("Lifecycle stage"), required=False, choices=EMPTY + LifecycleStage.choices
+        label=_("Lifecycle stage"), required=False, choices=ANY + LifecycleStage.choices
     )
-    kind = forms.ChoiceField(label=_("Type"), required=False, choices=EMPTY + CustomerKind.choices)
+    kind = forms.ChoiceField(label=_("Type"), required=False, choices=ANY + CustomerKind.choices)
     province = forms.CharField(label=_("Province"), required=False, max_length=32)
     city = forms.CharField(label=_("City"), required=False, max_length=32)
     created_from = forms.DateField(label=_("Created from"), required=False, widget=_date_input())
@@ -170,11 +171,11 @@ class CustomerFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, choices: ListChoices) -> None:
         super().__init__(data)
-        self.fields["owner"].choices = EMPTY + choices.owners
-        self.fields["tag"].choices = EMPTY + choices.tags
-        self.fields["level"].choices = EMPTY + choices.levels
-        self.fields["industry"].choices = EMPTY + choices.industries
-        self.fields["source"].choices = EMPTY + choices.sources
+        self.fields["owner"].choices = ANY + choices.owners
+        self.fields["tag"].choices = ANY + choices.tags
+        self.fields["level"].choices = ANY + choices.levels
+        self.fields["industry"].choices = ANY + choices.industries
+        self.fields["source"].choices = ANY + choices.sources
         for name, field in self.fields.items():
             if isinstance(field.widget, forms.Select):
                 field.widget.attrs.setdefault("class", "form-select")
@@ -278,8 +279,8 @@ class BulkActionForm(forms.Form):
 
     def __init__(self, data: Any = None, *, owners: Choices, tags: Choices) -> None:
         super().__init__(data)
-        self.fields["owner"].choices = EMPTY + owners
-        self.fields["tag"].choices = EMPTY + tags
+        self.fields["owner"].choices = [("", _("New owner…")), *owners]
+        self.fields["tag"].choices = [("", _("Tag…")), *tags]
         self.fields["owner"].widget.attrs.update({"class": "form-select", "form": "gx-bulk"})
         self.fields["tag"].widget.attrs.update({"class": "form-select", "form": "gx-bulk"})
         self.fields["owner"].widget.attrs["id"] = "gx-bulk-owner"

@@ -27,6 +27,9 @@
     document.querySelectorAll("[data-gx-needs-selection='" + name + "']").forEach(function (el) {
       el.disabled = checked === 0;
     });
+    document.querySelectorAll("[data-gx-bulk-bar='" + name + "']").forEach(function (el) {
+      el.classList.toggle("gx-idle", checked === 0);
+    });
     document.querySelectorAll("[data-gx-select-all='" + name + "']").forEach(function (all) {
       all.checked = checked > 0 && checked === boxes.length;
       all.indeterminate = checked > 0 && checked < boxes.length;
