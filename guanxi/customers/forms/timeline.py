@@ -152,7 +152,7 @@ class InteractionForm(InlineForm):
     content = forms.CharField(
         label=_("Content"),
         required=False,
-        widget=forms.Textarea(attrs={"class": "form-control", "rows": 3}),
+        widget=forms.Textarea(attrs={"class": "form-control", "rows": 2}),
     )
     outcome = forms.ChoiceField(
         label=_("Outcome"),

@@ -403,6 +403,12 @@ def test_contact_create_inline_returns_the_new_row(rep_client: Client, customer:
         "1</span>",
         fragment,
     )
+    # and the timeline's contact picker offers the new contact at once
+    assertInHTML(
+        '<select hx-swap-oob="innerHTML:#interaction-new-contact"><option value="">—</option>'
+        f'<option value="{contact.pk}">张三</option></select>',
+        fragment,
+    )
 
 
 def test_contact_create_get_returns_the_empty_form(rep_client: Client, customer: Customer) -> None:

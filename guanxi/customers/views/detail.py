@@ -248,19 +248,16 @@ def _contact_saved(
     status: int = 200,
     extra: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """The contact's row, with the other rows of the customer when the primary one changed."""
+    """The contact's row, with the other rows of the customer when the primary one changed and
+    the contact picker of the timeline's add form brought up to date."""
     actor = request.user
     customer = contact.customer
-    others: list[Contact] = []
-    if primary_changed:
-        others = [
-            other
-            for other in selectors.contact_list(actor=actor, customer=customer)
-            if other.pk != contact.pk
-        ]
+    contacts = list(selectors.contact_list(actor=actor, customer=customer))
+    others = [other for other in contacts if other.pk != contact.pk] if primary_changed else []
     context = {
         "contact": contact,
         "others": others,
+        "contact_choices": contacts,
         "counts": _counts(actor, customer),
         **(extra or {}),
     }
