@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.accounts",
     "guanxi.customers",
+    "guanxi.dataio",
     "guanxi.sales",
     "guanxi.ops",
 ]

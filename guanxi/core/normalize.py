@@ -96,3 +96,49 @@ def mask_email(value: str) -> str:
     if not domain:
         return "****"
     return f"{local[:1]}***@{domain}"
+
+
+_KEY_SEPARATORS = re.compile(
+    r"[\s·・.,，。、:：;；'\"“”‘’`&+\-_/\\|!！?？*#()\[\]【】〔〕{}<>《》「」『』]+"
+)
+_KEY_KABUSHIKI = re.compile(r"\(株\)|\(有\)|株式会社|有限会社")
+_CJK_LEGAL_FORMS = ("股份有限公司", "有限责任公司", "有限公司", "股份公司", "公司")
+_LATIN_LEGAL_FORMS = frozenset(
+    {
+        "co",
+        "company",
+        "corp",
+        "corporation",
+        "inc",
+        "incorporated",
+        "limited",
+        "llc",
+        "ltd",
+        "gmbh",
+        "plc",
+    }
+)
+
+
+def company_name_key(name: str | None) -> str:
+    """The form of a company name that duplicates share.
+
+    "北京星辰科技有限公司" and "北京 星辰科技（有限公司）" both give "北京星辰科技": width, case,
+    spaces, punctuation, brackets and the legal form (有限公司, 股份有限公司, (株), Co., Ltd.,
+    Inc.) are dropped.
+    Empty for an empty name; a name that is only a legal form keeps it.
+    """
+    text = unicodedata.normalize("NFKC", name or "").casefold().strip()
+    if not text:
+        return ""
+    text = _KEY_KABUSHIKI.sub(" ", text)
+    words = [word for word in _KEY_SEPARATORS.split(text) if word]
+    while len(words) > 1 and words[-1] in _LATIN_LEGAL_FORMS:
+        words.pop()
+    key = "".join(words)
+    for suffix in _CJK_LEGAL_FORMS:
+        if key.endswith(suffix):
+            if len(key) > len(suffix):
+                key = key[: -len(suffix)]
+            break
+    return key[:200]

@@ -147,6 +147,12 @@ class Customer(SoftDeleteModel):
     last_contacted_at = models.DateTimeField(_("last contacted"), null=True, blank=True)
     next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
+    # The company name as duplicates share it (``core.normalize.company_name_key``).
+    name_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    # The import job that created this record (``dataio.ImportJob`` id), for undo and resume.
+    import_batch = models.PositiveBigIntegerField(
+        null=True, blank=True, db_index=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("customer")
@@ -225,6 +231,9 @@ class Contact(SoftDeleteModel):
     is_primary = models.BooleanField(_("primary contact"), default=False)
     notes = models.TextField(_("notes"), blank=True)
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
+    import_batch = models.PositiveBigIntegerField(
+        null=True, blank=True, db_index=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("contact")
@@ -301,6 +310,9 @@ class Interaction(SoftDeleteModel):
     )
     next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
+    import_batch = models.PositiveBigIntegerField(
+        null=True, blank=True, db_index=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("interaction")

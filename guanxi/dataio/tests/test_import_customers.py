@@ -1,0 +1,149 @@
+"""Importing customers from CSV: validation, normalisation, duplicates, the records written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from guanxi.core import crypto
+from guanxi.core.models import AuditEntry
+from guanxi.customers.models import Contact, Customer
+from guanxi.dataio.models import ImportStatus
+from guanxi.dataio.tests.conftest import csv_bytes
+
+
+def test_a_clean_file_creates_customers_with_their_primary_contacts(run_import: Any) -> None:
+    # given a file with Chinese headers, full-width digits and spaces to trim
+    content = csv_bytes(
+        [
+            ["客户名称", "联系人", "手机", "邮箱", "城市"],
+            ["  北京星辰科技有限公司 ", "张三", "１３８ 1234 5678", "Zhang@Example.COM", "北京"],
+            ["上海云海贸易有限公司", "李四", "+86 139-0000-1111", "", "上海"],
+        ]
+    )
+    # when it is imported
+    job = run_import(content)
+    # then both customers are there, normalised, encrypted and indexed
+    assert job.status == ImportStatus.DONE
+    assert (job.created_count, job.error_count, job.skipped_count) == (2, 0, 0)
+    first = Customer.objects.get(name="北京星辰科技有限公司")
+    assert first.name_key == "北京星辰科技"
+    assert first.city == "北京"
+    assert first.import_batch == job.pk
+    assert first.created_via == "import"
+    contact = Contact.objects.get(customer=first)
+    assert contact.is_primary
+    assert contact.mobile == "+8613812345678"
+    assert contact.mobile_bidx == crypto.blind_index("+8613812345678", purpose="phone")
+    assert first.email == "zhang@example.com"
+    assert first.email_bidx == crypto.blind_index("zhang@example.com", purpose="email")
+    assert AuditEntry.objects.filter(action="import", object_id=str(job.pk)).count() >= 2
+
+
+def _customers(**filters: Any) -> list[tuple[str, str]]:
+    return list(Customer.objects.filter(**filters).order_by("id").values_list("name", "city"))
+
+
+def test_invalid_rows_are_reported_with_row_and_column_and_nothing_of_them_is_stored(
+    run_import: Any, importer: Any
+) -> None:
+    # given a file with a bad phone, a missing name and an unknown industry
+    content = csv_bytes(
+        [
+            ["公司名称", "电话", "行业", "城市"],
+            ["好公司", "010-62345678", "", "北京"],
+            ["坏电话公司", "12345", "", "上海"],
+            ["", "010-62345679", "", "广州"],
+            ["未知行业公司", "", "造飞船", "深圳"],
+        ]
+    )
+    # when it is imported
+    job = run_import(content)
+    # then the good row is in, the bad ones are rejected with their row and column
+    assert _customers() == [("好公司", "北京")]
+    assert (job.created_count, job.error_count) == (1, 3)
+    errors = list(job.row_errors.order_by("row_number").values_list("row_number", "column"))
+    assert errors == [(3, "电话"), (4, "公司名称"), (5, "行业")]
+    assert "industry" in job.row_errors.get(row_number=5).message
+
+
+def test_a_duplicate_in_the_database_is_skipped_by_default(run_import: Any) -> None:
+    # given a customer imported once
+    content = csv_bytes([["客户名称", "手机"], ["星辰科技有限公司", "13812345678"]])
+    run_import(content)
+    # when another file names the same company differently, with the same mobile
+    job = run_import(csv_bytes([["客户名称", "手机"], ["星辰科技", "138 1234 5678"]]))
+    # then nothing new is created and the row is reported as a duplicate
+    assert Customer.objects.count() == 1
+    assert (job.created_count, job.skipped_count) == (0, 1)
+    error = job.row_errors.get()
+    assert error.problem == "duplicate"
+    assert "星辰科技有限公司" in error.message
+
+
+def test_a_duplicate_by_company_name_is_found_whatever_the_legal_form(run_import: Any) -> None:
+    run_import(csv_bytes([["客户名称"], ["北京星辰科技有限公司"]]))
+    job = run_import(csv_bytes([["客户名称"], ["北京 星辰科技（股份有限公司）"]]))
+    assert Customer.objects.count() == 1
+    assert job.skipped_count == 1
+
+
+def test_update_fills_in_the_existing_record_and_keeps_what_the_file_leaves_empty(
+    run_import: Any,
+) -> None:
+    first = run_import(csv_bytes([["客户名称", "城市", "网址"], ["星辰科技", "北京", "xc.cn"]]))
+    job = run_import(
+        csv_bytes([["客户名称", "城市", "网址"], ["星辰科技", "上海", ""]]), on_duplicate="update"
+    )
+    customer = Customer.objects.get()
+    assert (customer.city, customer.website) == ("上海", "https://xc.cn")
+    assert customer.version == 2
+    assert customer.import_batch == first.pk
+    assert (job.created_count, job.updated_count) == (0, 1)
+
+
+def test_create_anyway_makes_a_second_record(run_import: Any) -> None:
+    run_import(csv_bytes([["客户名称"], ["星辰科技"]]))
+    job = run_import(csv_bytes([["客户名称"], ["星辰科技"]]), on_duplicate="create")
+    assert Customer.objects.count() == 2
+    assert job.created_count == 1
+
+
+def test_duplicates_inside_the_file_follow_the_same_choice(run_import: Any) -> None:
+    content = csv_bytes(
+        [
+            ["客户名称", "手机", "城市"],
+            ["星辰科技", "13812345678", "北京"],
+            ["星辰科技（北京）", "13812345678", ""],
+            ["云海贸易", "", "上海"],
+            ["云海贸易有限公司", "", "杭州"],
+        ]
+    )
+    skipped = run_import(content)
+    assert _customers() == [("星辰科技", "北京"), ("云海贸易", "上海")]
+    assert skipped.skipped_count == 2
+    assert "row 2" in skipped.row_errors.order_by("row_number").first().message
+
+
+def test_duplicates_inside_the_file_are_merged_when_updating(run_import: Any) -> None:
+    content = csv_bytes(
+        [
+            ["客户名称", "城市", "区县"],
+            ["云海贸易", "上海", ""],
+            ["云海贸易有限公司", "", "浦东"],
+        ]
+    )
+    job = run_import(content, on_duplicate="update")
+    assert list(Customer.objects.values_list("name", "city", "district")) == [
+        ("云海贸易有限公司", "上海", "浦东")
+    ]
+    assert job.created_count == 1
+
+
+def test_duplicates_across_batches_of_the_same_file_are_found(run_import: Any) -> None:
+    rows = [["客户名称", "手机"]]
+    rows += [[f"公司{i}", f"1381234{i:04d}"] for i in range(5)]
+    rows += [["公司0的别名", "13812340000"]]
+    job = run_import(csv_bytes(rows), batch_size=2)
+    assert Customer.objects.count() == 5
+    assert job.skipped_count == 1
+    assert "earlier row" in job.row_errors.get().message
