@@ -4,6 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("guanxi.accounts.api_urls")),
+    path("", include("guanxi.accounts.api_admin_urls")),
     path("", include("guanxi.customers.api_urls")),
     path("", include("guanxi.sales.api_urls")),
 ]
