@@ -50,7 +50,7 @@ def _text_input(**attrs: Any) -> forms.TextInput:
 
 class ContactForm(InlineForm):
     name = forms.CharField(
-        label=_("Name"), max_length=100, widget=_text_input(autocomplete="off", required=True)
+        label=_("Full name"), max_length=100, widget=_text_input(autocomplete="off", required=True)
     )
     title = forms.CharField(
         label=_("Job title"), max_length=100, required=False, widget=_text_input()

@@ -421,7 +421,7 @@ def test_contact_create_get_returns_the_empty_form(rep_client: Client, customer:
 @pytest.mark.parametrize(
     ("data", "name", "label", "message"),
     [
-        ({"name": ""}, "name", "Name", "This field is required."),
+        ({"name": ""}, "name", "Full name", "This field is required."),
         (
             {"name": "张三", "mobile": "12345"},
             "mobile",
@@ -543,7 +543,7 @@ def test_contact_edit_with_a_stale_version_shows_the_conflict_and_changes_nothin
     assert response.status_code == 409
     fragment = html(response)
     assert "Someone else changed this record after you opened it." in fragment
-    assertInHTML('<dt class="col-5 col-sm-4">Name</dt>', fragment)
+    assertInHTML('<dt class="col-5 col-sm-4">Full name</dt>', fragment)
     assertInHTML('<dd class="col-7 col-sm-8 gx-prewrap mb-1">张三(新)</dd>', fragment)
     assertInHTML(
         f'<input type="hidden" name="version" value="2" id="contact-{contact.pk}-version">',
