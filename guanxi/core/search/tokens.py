@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import re
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -57,6 +56,8 @@ def fold(text: str) -> str:
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFD", text)
+    if decomposed == text:
+        return text
     kept = []
     previous = ""
     for char in decomposed:
@@ -82,8 +83,9 @@ class _Keyer:
         ring = crypto.ring()
         if ring is not self._ring:
             self._ring, self._prepared = ring, {}
-        prepared = self._prepared.get(purpose)
-        if prepared is None:
+        try:
+            prepared = self._prepared[purpose]
+        except KeyError:
             prepared = hmac.new(ring.index_key, f"search:{purpose}\x00".encode(), hashlib.sha256)
             self._prepared[purpose] = prepared
         digest = prepared.copy()
@@ -175,12 +177,13 @@ def website_tokens(url: str) -> list[str]:
     return domain_tokens(host)
 
 
-def cjk_tokens(run: str) -> Iterator[str]:
+def cjk_tokens(run: str) -> list[str]:
     """Unigrams and bigrams of a run of CJK characters."""
-    for position, char in enumerate(run):
-        yield char
-        if position + 1 < len(run):
-            yield run[position : position + 2]
+    tokens = [run[0]] if run else []
+    for position in range(1, len(run)):
+        tokens.append(run[position - 1 : position + 1])
+        tokens.append(run[position])
+    return tokens
 
 
 def text_tokens(text: str) -> list[str]:
