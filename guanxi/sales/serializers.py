@@ -94,6 +94,24 @@ def _sources(actor: Any) -> Any:
     return customer_selectors.lookup_list(actor=actor, model=Source)
 
 
+class QuerySerializer(serializers.Serializer):
+    """Query parameters. An empty value (``?stage=``) is refused unless the parameter may be
+    blank: the schema says so, and DRF would otherwise read it as absent."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if hasattr(data, "getlist"):
+            errors = {
+                name: [_("This parameter may not be empty.")]
+                for name, field in self.fields.items()
+                if name in data
+                and any(value == "" for value in data.getlist(name))
+                and not getattr(field, "allow_blank", False)
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
 # --- references ----------------------------------------------------------------------------
 
 
@@ -141,11 +159,11 @@ class PipelineOutputSerializer(serializers.Serializer):
     stages = StageOutputSerializer(many=True)
 
 
-class StageFilterSerializer(serializers.Serializer):
+class StageFilterSerializer(QuerySerializer):
     pipeline = _id_filter("Only the stages of this pipeline.")
 
 
-class CloseReasonFilterSerializer(serializers.Serializer):
+class CloseReasonFilterSerializer(QuerySerializer):
     kind = serializers.ChoiceField(choices=ReasonKind.choices, required=False)
 
 
@@ -158,7 +176,7 @@ class CloseReasonOutputSerializer(serializers.Serializer):
 # --- deals ---------------------------------------------------------------------------------
 
 
-class DealFilterSerializer(serializers.Serializer):
+class DealFilterSerializer(QuerySerializer):
     pipeline = _id_filter("Only deals of this pipeline.")
     stage = _id_filter("Only deals in this stage.")
     status = serializers.ChoiceField(choices=DealStatus.choices, required=False)
@@ -325,7 +343,7 @@ class DealCollaboratorInputSerializer(serializers.Serializer):
 # --- products ------------------------------------------------------------------------------
 
 
-class ProductFilterSerializer(serializers.Serializer):
+class ProductFilterSerializer(QuerySerializer):
     category = _id_filter("Only products of this category.")
     is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
     q = _text(200, help_text="Code or name (beginning).")
@@ -362,7 +380,7 @@ class ProductOutputSerializer(serializers.Serializer):
 # --- analytics -----------------------------------------------------------------------------
 
 
-class FunnelFilterSerializer(serializers.Serializer):
+class FunnelFilterSerializer(QuerySerializer):
     pipeline = _id_filter("The pipeline (default: the default pipeline).")
     owner = _id_filter("Only deals owned by this user.")
     department = _id_filter("Only deals of this department (and below).")
@@ -409,7 +427,7 @@ class BoardColumnOutputSerializer(serializers.Serializer):
     weighted = _money()
 
 
-class ForecastFilterSerializer(serializers.Serializer):
+class ForecastFilterSerializer(QuerySerializer):
     start = BoundedDateField(required=False, help_text="Any day of the first month (default: now).")
     months = serializers.IntegerField(required=False, min_value=1, max_value=36, default=6)
     group_by = serializers.ChoiceField(
