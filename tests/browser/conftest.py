@@ -4,13 +4,16 @@ Every test in this directory is marked ``browser`` and skipped where ``/usr/bin/
 installed. Fixtures: ``browser`` (one Chromium per session), ``desktop_page`` (1280x800) and
 ``phone_page`` (390x844, touch), both opened on the live server; ``login(page, username,
 password)`` signs in through the login form, ``js_errors(page)`` lists uncaught script errors and
-``screenshot(page, name)`` saves ``docs/images/<name>.png`` for the user guide (each of these three
-is a fixture that gives the function).
+``screenshot(page, name)`` takes a picture for the user guide (each of these three is a fixture
+that gives the function). Pictures go to ``docs/images/<name>.png`` when ``GUANXI_SCREENSHOTS=1``
+(``GUANXI_SCREENSHOTS=1 pytest tests/browser``), otherwise to a temporary directory, so that an
+ordinary test run leaves the documentation alone.
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,7 +36,7 @@ CHROMIUM_ARGS = [
 ]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "images"
+GUIDE_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 TIMEOUT_MS = 15_000
 HERE = Path(__file__).resolve().parent
 
@@ -107,10 +110,17 @@ def _login(page: Any, username: str, password: str) -> None:
         raise AssertionError(f"sign-in as {username!r} failed: still on {page.url}")
 
 
+def _screenshot_dir() -> Path:
+    if os.environ.get("GUANXI_SCREENSHOTS", "").lower() in {"1", "true", "yes"}:
+        return GUIDE_IMAGES
+    return Path(tempfile.gettempdir()) / "guanxi-screenshots"
+
+
 def _screenshot(page: Any, name: str, *, full_page: bool = False) -> Path:
-    """Save a screenshot for the user guide as ``docs/images/<name>.png``."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+    """Save a screenshot as ``<name>.png`` (in ``docs/images`` with ``GUANXI_SCREENSHOTS=1``)."""
+    folder = _screenshot_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page, animations="disabled")
     return path
 
