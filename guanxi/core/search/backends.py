@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
@@ -99,6 +100,15 @@ def _pg_index_sql(table: str) -> str:
     return f"CREATE INDEX IF NOT EXISTS {table}_tsv ON {table} USING gin (tsv)"
 
 
+@dataclass(frozen=True)
+class PreparedRows:
+    """Documents as index rows: (id, tokens as text) and (scope, key, id), without duplicates."""
+
+    texts: list[tuple[int, str]]
+    keys: list[tuple[int, int, int]]
+    count: int
+
+
 class SearchIndex:
     """The search index of one kind of record: a full-text table plus its exact keys."""
 
@@ -162,51 +172,52 @@ class SearchIndex:
                 # Loading into an unindexed table and building the index once is ~5x faster.
                 cursor.execute(f"DROP INDEX IF EXISTS {self.table}_tsv")
 
-    def append(self, documents: Iterable[tuple[int, Document]], *, using: str = "default") -> int:
-        """Add documents of ids that are not indexed yet (a rebuild after :meth:`clear`).
-
-        Returns how many documents were written.
-        """
-        connection = connections[using]
-        vendor = _vendor(connection)
-        count = 0
+    def prepare(self, documents: Iterable[tuple[int, Document]], vendor: str) -> PreparedRows:
+        """Documents as rows ready for :meth:`write` (pure Python: runs in any process)."""
         texts: list[tuple[int, str]] = []
-        keys: list[tuple[int, int, int]] = []
+        keys: set[tuple[int, int, int]] = set()
         scope = self.scope.value
+        count = 0
         for pk, doc in documents:
             tokens = doc.unique_tokens()
             if tokens:
                 texts.append((pk, " ".join(tokens) if vendor == SQLITE else tsvector_text(tokens)))
-            keys.extend((scope, key, pk) for key in doc.keys)
+            keys.update((scope, key, pk) for key in doc.keys)
             count += 1
-        keys.sort()
-        if vendor == SQLITE:
+        return PreparedRows(texts, sorted(keys), count)
+
+    def write(self, rows: PreparedRows, *, using: str = "default") -> int:
+        """Insert prepared rows of ids that are not indexed yet; returns how many documents."""
+        connection = connections[using]
+        if _vendor(connection) == SQLITE:
             with connection.cursor() as cursor:
                 cursor.executemany(
-                    f"INSERT INTO {self.table} (rowid, tokens) VALUES (%s, %s)", texts
+                    f"INSERT INTO {self.table} (rowid, tokens) VALUES (%s, %s)", rows.texts
                 )
                 cursor.executemany(
                     f"INSERT INTO {SearchKey._meta.db_table} (scope, key, object_id) "
                     "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                    keys,
+                    rows.keys,
                 )
-            return count
+            return rows.count
         connection.ensure_connection()
+        keys_copy = f"COPY {SearchKey._meta.db_table} (scope, key, object_id) FROM STDIN"
         with connection.connection.cursor() as cursor:
             with cursor.copy(f"COPY {self.table} (id, tsv) FROM STDIN") as copy:
-                for row in texts:
-                    copy.write_row(row)
-            # Duplicates (two contacts with one phone) are dropped before COPY, which has no
-            # ON CONFLICT.
-            with cursor.copy(
-                f"COPY {SearchKey._meta.db_table} (scope, key, object_id) FROM STDIN"
-            ) as copy:
-                previous = None
-                for row in keys:
-                    if row != previous:
-                        copy.write_row(row)
-                    previous = row
-        return count
+                for text_row in rows.texts:
+                    copy.write_row(text_row)
+            with cursor.copy(keys_copy) as copy:
+                for key_row in rows.keys:
+                    copy.write_row(key_row)
+        return rows.count
+
+    def append(self, documents: Iterable[tuple[int, Document]], *, using: str = "default") -> int:
+        """Add documents of ids that are not indexed yet (a rebuild, after :meth:`clear`).
+
+        Returns how many documents were written.
+        """
+        vendor = _vendor(connections[using])
+        return self.write(self.prepare(documents, vendor), using=using)
 
     def finish(self, *, using: str = "default") -> None:
         """After a rebuild: build what :meth:`clear` dropped and refresh the statistics."""
