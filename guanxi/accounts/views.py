@@ -124,14 +124,15 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
+NEW_TOKEN_KEY = "gx_new_token"  # noqa: S105 - a session key, not a secret
+
+
 def _profile_page(
-    request: HttpRequest,
-    *,
-    token_form: TokenForm | None = None,
-    issued: services.IssuedToken | None = None,
-    status: int = 200,
+    request: HttpRequest, *, token_form: TokenForm | None = None, status: int = 200
 ) -> HttpResponse:
     user = request.user
+    # A new token's secret waits in the session for this one page, then it is gone for good.
+    issued = request.session.pop(NEW_TOKEN_KEY, None)
     context: dict[str, Any] = {
         "nav": "profile",
         "profile_user": user,
@@ -141,7 +142,10 @@ def _profile_page(
         "issued": issued,
         "now": timezone.now(),
     }
-    return render(request, "accounts/pages/profile.html", context, status=status)
+    response = render(request, "accounts/pages/profile.html", context, status=status)
+    if issued:
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required
@@ -170,7 +174,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
-    """Issue a token and show its secret on this one page, never again."""
+    """Issue a token; the profile page that follows shows its secret once, never again."""
     form = TokenForm(request.POST)
     if not form.is_valid():
         return _profile_page(request, token_form=form, status=200)
@@ -186,9 +190,8 @@ def token_create(request: HttpRequest) -> HttpResponse:
         field = {"expires_at": "expires_on"}.get(exc.field or "", exc.field)
         form.add_error(field if field in form.fields else None, str(exc.message))
         return _profile_page(request, token_form=form, status=200)
-    response = _profile_page(request, issued=issued)
-    response["Cache-Control"] = "no-store"
-    return response
+    request.session[NEW_TOKEN_KEY] = {"name": issued.token.name, "secret": issued.secret}
+    return redirect("accounts:profile")
 
 
 @login_required

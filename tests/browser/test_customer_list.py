@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from guanxi.customers import services
 from guanxi.customers.models import Customer, Level, LifecycleStage
 from guanxi.testing import factories
 
@@ -60,6 +61,15 @@ def seller(transactional_db: Any) -> Any:
         )
         customer.tags.set([tags[t] for t in tag_names])
     return seller
+
+
+def _tall_screenshot(page: Any, screenshot: Any, name: str) -> None:
+    """A screenshot of the whole page, with the sidebar as tall as the page."""
+    viewport = page.viewport_size
+    height = page.evaluate("document.documentElement.scrollHeight")
+    page.set_viewport_size({"width": viewport["width"], "height": max(height, viewport["height"])})
+    screenshot(page, name)
+    page.set_viewport_size(viewport)
 
 
 def _rows(page: Any) -> Any:
@@ -147,4 +157,80 @@ def test_paging_through_a_long_list_keeps_the_filters(
     page.get_by_test_id("previous-page").click()
     expect(_rows(page)).to_have_count(25)
     expect(page.get_by_test_id("customer-name").last).to_have_text("批量客户24")
+    assert js_errors(page) == []
+
+
+def test_edit_conflict_delete_undo_recycle_bin_and_api_token(
+    desktop_page: Any, seller: Any, login: Any, js_errors: Any, screenshot: Any
+) -> None:
+    page = desktop_page
+    customer = Customer.objects.get(name="云帆软件")
+    login(page, "lihua", PASSWORD)
+
+    # a wrong phone number is refused next to the field, and nothing is saved
+    page.goto(reverse("customers:customer-edit", kwargs={"pk": customer.pk}))
+    form = page.get_by_test_id("customer-form")
+    form.locator("[name=phone]").fill("不是电话")
+    form.locator("[name=city]").fill("宁波市")
+    with page.expect_navigation():
+        form.get_by_test_id("save").click()
+    expect(page.get_by_test_id("error-phone")).to_be_visible()
+    _tall_screenshot(page, screenshot, "customer-form-error")
+    customer.refresh_from_db()
+    assert customer.city == "杭州市"
+
+    # while she corrects it, a colleague saves the customer: she sees both versions
+    form.locator("[name=phone]").fill("0574-8765 4321")
+    services.customer_update(
+        actor=seller, customer=customer, data={"city": "温州市"}, version=customer.version
+    )
+    with page.expect_navigation():
+        form.get_by_test_id("save").click()
+    expect(page.get_by_test_id("conflict")).to_be_visible()
+    expect(page.get_by_test_id("conflict-diff")).to_have_count(2)
+    _tall_screenshot(page, screenshot, "customer-conflict")
+    customer.refresh_from_db()
+    assert (customer.city, customer.phone) == ("温州市", "")
+
+    # she keeps her values deliberately
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.get_by_test_id("overwrite").click()
+    customer.refresh_from_db()
+    assert (customer.city, customer.phone) == ("宁波市", "+8657487654321")
+
+    # she moves it to the recycle bin, and undoes that from the message
+    page.goto(reverse("customers:customer-edit", kwargs={"pk": customer.pk}))
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        page.get_by_test_id("delete").click()
+    expect(page.get_by_test_id("message")).to_contain_text("云帆软件")
+    assert Customer.objects.filter(pk=customer.pk).count() == 0
+    with page.expect_navigation():
+        page.get_by_test_id("undo").click()
+    assert Customer.objects.filter(pk=customer.pk).count() == 1
+
+    # a deleted customer waits in the recycle bin and comes back from there
+    services.customer_delete(actor=seller, customer=Customer.objects.get(name="鼎盛建材"))
+    page.goto(reverse("customers:recycle-bin"))
+    expect(page.get_by_test_id("bin-row")).to_have_count(1)
+    screenshot(page, "recycle-bin")
+    with page.expect_navigation():
+        page.get_by_test_id("restore").click()
+    expect(page.get_by_test_id("bin-row")).to_have_count(0)
+    assert Customer.objects.filter(name="鼎盛建材").exists()
+
+    # and creates a read-only API token on her profile: its secret is shown once
+    page.goto(reverse("accounts:profile"))
+    token_form = page.get_by_test_id("token-form")
+    token_form.locator("[name=name]").fill("ERP 同步")
+    token_form.locator("[name=is_read_only]").check()
+    with page.expect_navigation():
+        page.get_by_test_id("token-create").click()
+    secret = page.get_by_test_id("token-secret").input_value()
+    assert secret.startswith("gx_")
+    expect(page.get_by_test_id("token-row")).to_have_count(1)
+    _tall_screenshot(page, screenshot, "profile-api-token")
+    page.reload()
+    expect(page.get_by_test_id("token-secret")).to_have_count(0)
     assert js_errors(page) == []

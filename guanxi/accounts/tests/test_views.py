@@ -158,10 +158,12 @@ def test_an_unknown_language_is_refused(rep_client, rep):
 
 
 def test_a_new_token_shows_its_secret_once(rep_client, rep):
-    response = rep_client.post(
+    created = rep_client.post(
         reverse("accounts:token-create"),
         {"name": "ERP sync", "is_read_only": "on", "expires_on": "2099-12-31"},
     )
+    assert created["Location"] == PROFILE
+    response = rep_client.get(PROFILE)
 
     token = ApiToken.objects.get(user=rep)
     match = re.search(r'data-testid="token-secret" aria-label="[^"]*"', response.content.decode())

@@ -305,12 +305,18 @@ class CustomerForm(forms.Form):
     name = forms.CharField(label=_("Name"), required=False)
     short_name = forms.CharField(label=_("Short name"), required=False)
     industry = forms.ModelChoiceField(
-        label=_("Industry"), queryset=Industry.objects.none(), required=False, widget=_picker()
+        label=_("Industry"),
+        queryset=Industry.objects.none(),
+        required=False,
+        widget=_picker(),
+        empty_label="—",
     )
     size = forms.ChoiceField(label=_("Size"), choices=EMPTY + CompanySize.choices, required=False)
-    level = forms.ModelChoiceField(label=_("Level"), queryset=Level.objects.none(), required=False)
+    level = forms.ModelChoiceField(
+        label=_("Level"), queryset=Level.objects.none(), required=False, empty_label="—"
+    )
     source = forms.ModelChoiceField(
-        label=_("Source"), queryset=Source.objects.none(), required=False
+        label=_("Source"), queryset=Source.objects.none(), required=False, empty_label="—"
     )
     lifecycle_stage = forms.ChoiceField(
         label=_("Lifecycle stage"), choices=LifecycleStage.choices, initial=LifecycleStage.LEAD
@@ -322,7 +328,9 @@ class CustomerForm(forms.Form):
     website = forms.CharField(label=_("Website"), required=False)
     phone = forms.CharField(label=_("Phone"), required=False)
     email = forms.CharField(label=_("E-mail"), required=False)
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=User.objects.none(), widget=_picker())
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=User.objects.none(), widget=_picker(), empty_label="—"
+    )
     tags = forms.ModelMultipleChoiceField(
         label=_("Tags"), queryset=Tag.objects.none(), required=False, widget=_picker(multiple=True)
     )

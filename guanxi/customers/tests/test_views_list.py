@@ -15,7 +15,15 @@ from django.utils import timezone
 
 from guanxi.core.models import AuditAction, AuditEntry
 from guanxi.customers import services
-from guanxi.customers.models import Contact, Customer, Interaction, Level, LifecycleStage
+from guanxi.customers.models import (
+    CollaboratorAccess,
+    Contact,
+    Customer,
+    CustomerCollaborator,
+    Interaction,
+    Level,
+    LifecycleStage,
+)
 from guanxi.testing import factories
 
 pytestmark = pytest.mark.django_db
@@ -401,6 +409,22 @@ def test_bulk_without_a_selection_or_a_tag_explains_and_changes_nothing(rep_clie
     assert shown_messages(no_rows) == ["Select at least one customer."]
     a.refresh_from_db()
     assert a.version == 1
+
+
+def test_bulk_with_a_customer_she_may_only_view_changes_none_of_them(rep_client, rep, other_rep):
+    mine = customer(rep, "我的公司")
+    shared = customer(other_rep, "同事的公司")
+    CustomerCollaborator.objects.create(customer=shared, user=rep, access=CollaboratorAccess.READ)
+    tag = factories.TagFactory(name="VIP")
+
+    listed = rep_client.get(LIST)
+    response = rep_client.post(
+        BULK, {"action": "add_tag", "tag": tag.pk, "ids": [mine.pk, shared.pk]}, follow=True
+    )
+
+    assert names(listed) == ["同事的公司", "我的公司"]
+    assert shown_messages(response) == ["You do not have permission to do this."]
+    assert list(tag.customers.all()) == []
 
 
 def test_bulk_redirects_only_to_this_site(rep_client, rep):

@@ -322,7 +322,8 @@ def customer_bulk(request: HttpRequest) -> HttpResponse:
                     "Tag “%(tag)s” removed from %(count)d customers.",
                     changed,
                 ) % {"count": changed, "tag": tag}
-    except ValidationError as exc:
+    except (ValidationError, PermissionDenied) as exc:
+        # All or nothing: one customer she may see but not change leaves every one unchanged.
         messages.error(request, str(exc.message))
         return redirect(back)
     messages.success(request, text)
@@ -425,6 +426,7 @@ def _conflict_page(request: HttpRequest, form: CustomerForm, current: Customer) 
             "rows": rows,
             "hidden_fields": hidden,
             "current_version": current.version,
+            "same_count": sum(1 for row in rows if not row["differs"]),
         },
         status=409,
     )
