@@ -463,25 +463,35 @@ def sheet_names(path: Path | str) -> list[str]:
     check_zip(path)
     from openpyxl import load_workbook
 
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        return list(workbook.sheetnames)
-    finally:
-        workbook.close()
+    with open(path, "rb") as handle:
+        workbook = load_workbook(handle, read_only=True, data_only=True)
+        try:
+            return list(workbook.sheetnames)
+        finally:
+            workbook.close()
 
 
 def _open_xlsx(path: Path, sheet: str | None) -> Table:
     check_zip(path)
     from openpyxl import load_workbook
 
+    # A file object, not a path: openpyxl judges a path by its extension, and stored uploads
+    # have none.
+    handle = open(path, "rb")  # noqa: SIM115 - closed by Table.close
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(handle, read_only=True, data_only=True)
     except Exception:
+        handle.close()
         raise _file_error(_("This Excel file is damaged and cannot be opened.")) from None
+
+    def close() -> None:
+        workbook.close()
+        handle.close()
+
     names = list(workbook.sheetnames)
     if sheet:
         if sheet not in names:
-            workbook.close()
+            close()
             raise _file_error(
                 _("The workbook has no sheet called “%(sheet)s” (it has: %(sheets)s).")
                 % {"sheet": sheet, "sheets": ", ".join(names)}
@@ -500,13 +510,13 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
             header_cells = cells
             break
     if not header_cells:
-        workbook.close()
+        close()
         raise _file_error(_("The sheet “%(sheet)s” is empty.") % {"sheet": worksheet.title})
     while header_cells and not header_cells[-1].strip():
         header_cells.pop()
     headers = _clean_headers(header_cells)
     if len(headers) > MAX_COLUMNS:
-        workbook.close()
+        close()
         raise _file_error(
             _("The file has %(count)d columns; at most %(limit)d can be imported.")
             % {"count": len(headers), "limit": MAX_COLUMNS}
@@ -532,7 +542,7 @@ def _open_xlsx(path: Path, sheet: str | None) -> Table:
         total_rows=(total - row_number) if total else None,
         _rows=rows(),
         _fraction=fraction,
-        _close=workbook.close,
+        _close=close,
     )
 
 

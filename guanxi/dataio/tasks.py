@@ -38,3 +38,19 @@ def import_files_purge_task() -> int:
     from guanxi.dataio.services.imports import import_files_purge
 
     return import_files_purge()
+
+
+@db_task()
+def export_job_run_task(job_id: int) -> Any:
+    from guanxi.dataio.filters import list_filters
+    from guanxi.dataio.services.exports import export_job_run
+
+    return export_job_run(job_id=job_id, parse=list_filters).status
+
+
+@db_periodic_task(crontab(minute="23"))
+def export_files_purge_task() -> int:
+    """Every hour: delete exported files written more than a day ago."""
+    from guanxi.dataio.services.exports import export_files_purge
+
+    return export_files_purge()
