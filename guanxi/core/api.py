@@ -243,8 +243,20 @@ class ApiView(APIView):
         return {"actor": self.request.user, "request": self.request}
 
     def query(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
-        """The validated query parameters (400 naming the parameter when one is wrong)."""
-        serializer = serializer_class(data=self.request.query_params, context=self.context())
+        """The validated query parameters (400 naming the parameter when one is wrong).
+
+        A parameter given empty (``?kind=``) is validated like any value: it is refused unless
+        the field allows blank text, so what the schema says holds for every request.
+        """
+        params = self.request.query_params
+        fields = serializer_class(context=self.context()).fields
+        data = {
+            key: params.getlist(key)
+            if isinstance(fields.get(key), serializers.ListField)
+            else params.get(key)
+            for key in params
+        }
+        serializer = serializer_class(data=data, context=self.context())
         serializer.is_valid(raise_exception=True)
         return {k: v for k, v in serializer.validated_data.items() if v not in (None, "")}
 
@@ -306,6 +318,7 @@ ERROR_DESCRIPTIONS = {
     404: "No such record, or it is outside what you may see.",
     409: "The record changed since you read it; `current` holds it as it is now.",
     415: "Send the body in a supported media type.",
+    429: "Too many requests: wait the seconds given in `Retry-After`.",
 }
 
 
@@ -330,6 +343,9 @@ def error_responses(
 ) -> dict[int, OpenApiResponse]:
     """The error responses of an operation, in the one error format (409 carries ``current``)."""
     responses: dict[int, OpenApiResponse] = {}
+    if 401 in codes and 429 not in codes:
+        # whoever may call it is subject to the rate limits
+        codes = (*codes, 429)
     for code in codes:
         body: Any = ErrorSerializer
         if code == 409 and current is not None:

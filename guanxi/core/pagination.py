@@ -128,8 +128,35 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 200
     ordering = "-id"
     invalid_cursor_message = _("This cursor is not valid; start again from the first page.")
-    # DRF falls back to the default for a page size that is not a positive number and caps it at
-    # max_page_size: huge page sizes never reach the database.
+    invalid_page_size_message = _("Enter a whole number of at least 1.")
+
+    def get_page_size(self, request: Request) -> int:
+        """The requested page size, capped at ``max_page_size``: a huge one is not an error."""
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            size = 0
+        if size < 1:
+            raise drf_serializers.ValidationError(
+                {self.page_size_query_param: [self.invalid_page_size_message]}
+            )
+        return min(size, self.max_page_size)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1}
+                parameter["description"] = (
+                    f"Results per page: default {self.page_size}, at most {self.max_page_size} "
+                    "(larger values are capped)."
+                )
+            elif parameter["name"] == self.cursor_query_param:
+                parameter["description"] = "A page's cursor, from a `next` or `previous` link."
+        return parameters
 
     def paginate_queryset(
         self, queryset: QuerySet, request: Request, view: Any = None
