@@ -240,6 +240,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CustomerKindEnum": "guanxi.customers.models.CustomerKind",
         "InteractionKindEnum": "guanxi.customers.models.InteractionKind",
+        "DealStatusEnum": "guanxi.sales.models.DealStatus",
+        "LeadStatusEnum": "guanxi.sales.models.LeadStatus",
     },
 }
 

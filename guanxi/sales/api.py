@@ -31,19 +31,28 @@ from guanxi.sales.serializers import (
     CloseInputSerializer,
     CloseReasonFilterSerializer,
     CloseReasonOutputSerializer,
+    ConvertInputSerializer,
+    ConvertOutputSerializer,
     DealCollaboratorInputSerializer,
     DealCollaboratorOutputSerializer,
     DealDetailOutputSerializer,
     DealFilterSerializer,
     DealInputSerializer,
     DealOutputSerializer,
+    DistributeInputSerializer,
+    DistributeOutputSerializer,
+    FollowUpInputSerializer,
     ForecastFilterSerializer,
     ForecastOutputSerializer,
     FunnelFilterSerializer,
     FunnelOutputSerializer,
+    LeadFilterSerializer,
+    LeadInputSerializer,
+    LeadOutputSerializer,
     LineItemsInputSerializer,
     MoveInputSerializer,
     PipelineOutputSerializer,
+    PoolOutputSerializer,
     ProductFilterSerializer,
     ProductInputSerializer,
     ProductOutputSerializer,
@@ -658,3 +667,246 @@ class ForecastView(ApiView):
             filters=_analytics_filters(params),
         )
         return Response(ForecastOutputSerializer(forecast).data)
+
+
+# --- leads and pools -----------------------------------------------------------------------
+
+LEAD_ID = id_parameter(description="The lead's id.")
+
+
+def _lead_data(request: Request, leads: Any, *, many: bool = False) -> Any:
+    """Leads as the actor may see them: contact data of pool leads masked until claimed, and
+    the role's field rules applied to the others."""
+    items = list(leads) if many else [leads]
+    rows = []
+    for lead in items:
+        data = dict(LeadOutputSerializer(lead).data)
+        if lead.owner_id is None:
+            for name in ("mobile", "phone", "email", "wechat"):
+                data[name] = policy.mask_value(name, data[name])
+        rows.append(policy.apply_field_rules(request.user, MODULE, data))
+    return rows if many else rows[0]
+
+
+class LeadListView(ApiView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="leads_list",
+        summary="List your leads (those in your scope)",
+        parameters=[LeadFilterSerializer],
+        responses={200: LeadOutputSerializer(many=True), **error_responses(400, 401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        policy.require(request.user, Action.VIEW, MODULE)
+        params = self.query(LeadFilterSerializer)
+        ordering = params.pop("ordering", "-id")
+        queryset = selectors.lead_list(actor=request.user, filters=params, ordering=ordering)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(_lead_data(request, page, many=True))
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="leads_create",
+        summary="Create a lead (yours, or in a pool)",
+        request=LeadInputSerializer,
+        responses={201: LeadOutputSerializer, **error_responses(400, 401, 403, 415)},
+    )
+    def post(self, request: Request) -> Response:
+        policy.require(request.user, Action.CREATE, MODULE)
+        data = self.body(LeadInputSerializer)
+        data.pop("version", None)
+        lead = services.lead_create(actor=request.user, data=data, created_via=CreatedVia.API)
+        return Response(
+            _lead_data(request, lead),
+            status=201,
+            headers={"Location": f"{request.path}{lead.pk}/", "ETag": f'"{lead.version}"'},
+        )
+
+
+class LeadDetailView(ApiView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="leads_retrieve",
+        summary="Read a lead",
+        parameters=[LEAD_ID],
+        responses={200: LeadOutputSerializer, **error_responses(401, 403, 404)},
+    )
+    def get(self, request: Request, id: str) -> Response:
+        return Response(_lead_data(request, selectors.lead_get(actor=request.user, pk=id)))
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="leads_partial_update",
+        summary="Change some fields of a lead",
+        parameters=[LEAD_ID, IF_MATCH],
+        request=LeadInputSerializer,
+        responses={
+            200: LeadOutputSerializer,
+            **error_responses(400, 401, 403, 404, 409, 415, current=LeadOutputSerializer),
+        },
+    )
+    def patch(self, request: Request, id: str) -> Response:
+        lead = selectors.lead_get(actor=request.user, pk=id)
+        data = self.body(LeadInputSerializer, partial=True)
+        data.pop("pool", None)
+        version = requested_version(request, data.pop("version", None))
+        with conflict_current(
+            lambda: _lead_data(request, selectors.lead_get(actor=request.user, pk=id))
+        ):
+            lead = services.lead_update(actor=request.user, lead=lead, data=data, version=version)
+        return Response(_lead_data(request, lead))
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="leads_destroy",
+        summary="Move a lead to the recycle bin",
+        parameters=[LEAD_ID],
+        request=None,
+        responses={204: None, **error_responses(401, 403, 404)},
+    )
+    def delete(self, request: Request, id: str) -> Response:
+        lead = selectors.lead_get(actor=request.user, pk=id)
+        services.lead_delete(actor=request.user, lead=lead)
+        return Response(status=204)
+
+
+class LeadClaimView(ApiView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="leads_claim",
+        summary="Claim a lead from its public pool",
+        description=(
+            "400 `already_claimed` when someone else took it first (of simultaneous claims "
+            "exactly one wins); 400 `claim_limit` when you hold as many as the pool allows."
+        ),
+        parameters=[LEAD_ID],
+        request=None,
+        responses={200: LeadOutputSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request: Request, id: str) -> Response:
+        lead = selectors.lead_get(actor=request.user, pk=id)
+        lead = services.lead_claim(actor=request.user, lead=lead)
+        return Response(_lead_data(request, lead))
+
+
+class LeadReleaseView(ApiView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="leads_release",
+        summary="Give a lead back to its public pool",
+        parameters=[LEAD_ID],
+        request=None,
+        responses={200: LeadOutputSerializer, **error_responses(400, 401, 403, 404)},
+    )
+    def post(self, request: Request, id: str) -> Response:
+        lead = selectors.lead_get(actor=request.user, pk=id)
+        lead = services.lead_release(actor=request.user, lead=lead)
+        return Response(_lead_data(request, lead))
+
+
+class LeadFollowUpView(ApiView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="leads_follow_up",
+        summary="Record a follow-up (restarts the return clock)",
+        parameters=[LEAD_ID],
+        request=FollowUpInputSerializer,
+        responses={200: LeadOutputSerializer, **error_responses(400, 401, 403, 404, 415)},
+    )
+    def post(self, request: Request, id: str) -> Response:
+        lead = selectors.lead_get(actor=request.user, pk=id)
+        data = self.body(FollowUpInputSerializer)
+        lead = services.lead_follow_up(
+            actor=request.user,
+            lead=lead,
+            note=data.get("note", ""),
+            next_follow_up_on=data.get("next_follow_up_on"),
+        )
+        return Response(_lead_data(request, lead))
+
+
+class LeadConvertView(ApiView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="leads_convert",
+        summary="Convert a lead into a customer, a contact and (optionally) a deal",
+        description=(
+            "400 `duplicates` lists look-alike customers in `duplicates`: send one as "
+            "`customer`, or `create_new: true`."
+        ),
+        parameters=[LEAD_ID],
+        request=ConvertInputSerializer,
+        responses={200: ConvertOutputSerializer, **error_responses(400, 401, 403, 404, 415)},
+    )
+    def post(self, request: Request, id: str) -> Response:
+        lead = selectors.lead_get(actor=request.user, pk=id)
+        data = self.body(ConvertInputSerializer)
+        deal = data.get("deal")
+        if deal is not None:
+            deal = {k: v for k, v in deal.items() if v not in (None, "")}
+        result = services.lead_convert(
+            actor=request.user,
+            lead=lead,
+            customer=data.get("customer"),
+            create_new=data.get("create_new", False),
+            deal=deal,
+        )
+        body = dict(ConvertOutputSerializer(result).data)
+        body["lead"] = _lead_data(request, result.lead)
+        return Response(body)
+
+
+class LeadDistributeView(ApiView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="leads_distribute",
+        summary="Hand pool leads to a rep (managers)",
+        request=DistributeInputSerializer,
+        responses={200: DistributeOutputSerializer, **error_responses(400, 401, 403, 415)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.body(DistributeInputSerializer)
+        handed = services.leads_distribute(
+            actor=request.user, lead_ids=data["ids"], owner=data["owner"]
+        )
+        return Response({"distributed": handed})
+
+
+class PoolListView(ApiView):
+    pagination_class = None
+
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pools_list",
+        summary="List the public pools",
+        responses={200: PoolOutputSerializer(many=True), **error_responses(401, 403)},
+    )
+    def get(self, request: Request) -> Response:
+        policy.require(request.user, Action.VIEW, MODULE)
+        return Response(
+            PoolOutputSerializer(selectors.pool_list(actor=request.user), many=True).data
+        )
+
+
+class PoolLeadListView(ApiView):
+    @extend_schema(
+        tags=[TAG],
+        operation_id="pools_leads",
+        summary="The leads waiting in a pool (contact data masked until claimed)",
+        parameters=[id_parameter(description="The pool's id.")],
+        responses={200: LeadOutputSerializer(many=True), **error_responses(400, 401, 403, 404)},
+    )
+    def get(self, request: Request, id: str) -> Response:
+        policy.require(request.user, Action.VIEW, MODULE)
+        pool = (
+            selectors.pool_list(actor=request.user).filter(pk=int(id)).first()
+            if id.isdigit() and len(id) < 19
+            else None
+        )
+        if pool is None:
+            raise NotFound()
+        queryset = selectors.pool_lead_list(actor=request.user, pool=pool)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(_lead_data(request, page, many=True))

@@ -68,3 +68,18 @@ def seed(pipeline_model: Any, stage_model: Any, reason_model: Any) -> int:
                 kind=kind, name=name, defaults={"name_en": name_en, "position": position}
             )[1]
     return created
+
+
+def seed_pool(pool_model: Any) -> int:
+    """Create the default public pool when there is none."""
+    if pool_model.objects.exists():
+        return 0
+    pool_model.objects.create(
+        name="公海",
+        name_en="Public pool",
+        is_default=True,
+        claim_limit=50,
+        return_after_days=30,
+        warn_days_before=3,
+    )
+    return 1

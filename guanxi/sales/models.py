@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from guanxi.core.crypto import EncryptedTextField
 from guanxi.core.models import BaseModel, SoftDeleteModel
 
 BASE_CURRENCY = "CNY"
@@ -548,3 +549,154 @@ class SalesTarget(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.period_start}–{self.period_end}: {self.amount}"
+
+
+# --- leads and public pools -----------------------------------------------------------------
+
+
+class PublicPool(NamedRow):
+    """A pool (公海) of leads nobody owns: reps claim them, up to ``claim_limit`` each; a claimed
+    lead without a follow-up for ``return_after_days`` goes back (the owner is warned first)."""
+
+    claim_limit = models.PositiveIntegerField(_("leads a rep may hold"), default=50)
+    return_after_days = models.PositiveIntegerField(
+        _("return after days without follow-up"), default=30, help_text=_("0: never.")
+    )
+    warn_days_before = models.PositiveIntegerField(_("warn days before"), default=3)
+    is_default = models.BooleanField(_("default pool"), default=False)
+
+    class Meta(NamedRow.Meta):
+        verbose_name = _("public pool")
+        verbose_name_plural = _("public pools")
+        constraints = [
+            models.UniqueConstraint(fields=["name"], name="pool_unique_name"),
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="pool_one_default"
+            ),
+        ]
+
+
+class LeadStatus(models.TextChoices):
+    NEW = "new", _("New")
+    CONTACTED = "contacted", _("Contacted")
+    QUALIFIED = "qualified", _("Qualified")
+    CONVERTED = "converted", _("Converted")
+    DISQUALIFIED = "disqualified", _("Disqualified")
+
+
+OPEN_LEAD_STATUSES = (LeadStatus.NEW, LeadStatus.CONTACTED, LeadStatus.QUALIFIED)
+
+
+class Lead(SoftDeleteModel):
+    """A person or company that may buy, not yet a customer. Without an owner it is in a pool."""
+
+    policy_module = "sales"
+    policy_owner_field = "owner"
+    policy_collaborator_field = None
+
+    name = models.CharField(_("name"), max_length=100)
+    company = models.CharField(_("company"), max_length=200, blank=True)
+    title = models.CharField(_("job title"), max_length=100, blank=True)
+    mobile = EncryptedTextField(_("mobile"), blank=True)
+    mobile_bidx = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
+    phone = EncryptedTextField(_("phone"), blank=True)
+    email = EncryptedTextField(_("e-mail"), blank=True)
+    email_bidx = models.CharField(max_length=32, blank=True, db_index=True, editable=False)
+    wechat = EncryptedTextField(_("WeChat ID"), blank=True)
+    source = models.ForeignKey(
+        "customers.Source",
+        verbose_name=_("source"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=LeadStatus.choices, default=LeadStatus.NEW
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    pool = models.ForeignKey(
+        PublicPool,
+        verbose_name=_("public pool"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="leads",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_leads",
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    last_followed_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
+    next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
+    return_warned_at = models.DateTimeField(null=True, blank=True, editable=False)
+    converted_at = models.DateTimeField(_("converted at"), null=True, blank=True)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+    )
+    contact = models.ForeignKey(
+        "customers.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    deal = models.ForeignKey(
+        Deal,
+        verbose_name=_("deal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    custom = models.JSONField(_("custom fields"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("lead")
+        verbose_name_plural = _("leads")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["owner", "status", "-id"], name="lead_owner_idx"),
+            models.Index(fields=["pool", "owner", "-id"], name="lead_pool_idx"),
+            models.Index(fields=["status", "-id"], name="lead_status_idx"),
+            models.Index(fields=["deleted_at", "-id"], name="lead_alive_idx"),
+            models.Index(
+                fields=["owner", "last_followed_up_at"],
+                condition=Q(owner__isnull=False, pool__isnull=False),
+                name="lead_return_idx",
+            ),
+            models.Index(fields=["next_follow_up_on"], name="lead_follow_up_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~Q(name=""), name="lead_name_not_empty"),
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False) | Q(pool__isnull=False),
+                name="lead_owned_or_pooled",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.company})" if self.company else self.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_LEAD_STATUSES

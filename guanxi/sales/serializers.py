@@ -25,7 +25,13 @@ from guanxi.core.api import (
 from guanxi.customers import selectors as customer_selectors
 from guanxi.customers.models import Source
 from guanxi.sales import selectors
-from guanxi.sales.models import CollaboratorAccess, DealStatus, ReasonKind, RequiredField
+from guanxi.sales.models import (
+    CollaboratorAccess,
+    DealStatus,
+    LeadStatus,
+    ReasonKind,
+    RequiredField,
+)
 from guanxi.sales.selectors import GroupBy
 
 ORDERING_CHOICES = sorted(
@@ -459,3 +465,135 @@ class ForecastOutputSerializer(serializers.Serializer):
     months = serializers.ListField(child=serializers.CharField())
     group_by = serializers.CharField()
     rows = ForecastRowOutputSerializer(many=True)
+
+
+# --- leads ---------------------------------------------------------------------------------
+
+
+def _pools(actor: Any) -> Any:
+    return selectors.pool_list(actor=actor)
+
+
+def _pool_leads(actor: Any) -> Any:
+    return selectors.pool_lead_list(actor=actor)
+
+
+class LeadFilterSerializer(QuerySerializer):
+    status = serializers.ChoiceField(choices=LeadStatus.choices, required=False)
+    owner = _id_filter("Only leads owned by this user.")
+    source = _id_filter("Only leads from this source.")
+    open = serializers.BooleanField(required=False, help_text="Only leads not yet converted.")
+    ordering = serializers.ChoiceField(
+        choices=sorted(selectors.leads.ORDERINGS), required=False, help_text="Sort order."
+    )
+
+
+class LeadInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    company = _text(200)
+    title = _text(100)
+    mobile = _text(64)
+    phone = _text(64)
+    email = _text(254)
+    wechat = _text(64)
+    source = VisibleRelatedField(selector=_sources, required=False, allow_null=True)
+    status = serializers.ChoiceField(
+        choices=LeadStatus.choices,
+        required=False,
+        help_text="`converted` is set by converting the lead, not here.",
+    )
+    notes = _text(20000, trim_whitespace=False)
+    next_follow_up_on = BoundedDateField(required=False, allow_null=True)
+    pool = VisibleRelatedField(
+        selector=_pools,
+        required=False,
+        allow_null=True,
+        help_text="Put the new lead in this pool instead of owning it.",
+    )
+    custom = CustomFieldsField(required=False)
+    version = VersionField()
+
+
+class LeadOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    company = serializers.CharField()
+    title = serializers.CharField()
+    mobile = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()
+    wechat = serializers.CharField()
+    source = RefSerializer(allow_null=True)
+    status = serializers.ChoiceField(
+        choices=LeadStatus.choices,
+    )
+    notes = serializers.CharField()
+    pool = RefSerializer(allow_null=True)
+    owner = UserRefSerializer(allow_null=True)
+    department_id = serializers.IntegerField(allow_null=True)
+    claimed_at = serializers.DateTimeField(allow_null=True)
+    last_followed_up_at = serializers.DateTimeField(allow_null=True)
+    next_follow_up_on = serializers.DateField(allow_null=True)
+    converted_at = serializers.DateTimeField(allow_null=True)
+    customer_id = serializers.IntegerField(allow_null=True)
+    contact_id = serializers.IntegerField(allow_null=True)
+    deal_id = serializers.IntegerField(allow_null=True)
+    custom = CustomFieldsField()
+    created_at = serializers.DateTimeField()
+    version = serializers.IntegerField()
+
+
+class FollowUpInputSerializer(serializers.Serializer):
+    note = _text(5000)
+    next_follow_up_on = BoundedDateField(required=False, allow_null=True)
+
+
+class ConvertDealInputSerializer(serializers.Serializer):
+    name = _text(200)
+    amount = _number(required=False)
+    currency = _text(3)
+    exchange_rate = _number(required=False, allow_null=True)
+    expected_close_on = BoundedDateField(required=False, allow_null=True)
+    pipeline = VisibleRelatedField(selector=_pipelines, required=False)
+
+
+class ConvertInputSerializer(serializers.Serializer):
+    customer = VisibleRelatedField(
+        selector=_customers,
+        required=False,
+        allow_null=True,
+        help_text="Attach to this existing customer instead of creating one.",
+    )
+    create_new = serializers.BooleanField(
+        required=False, default=False, help_text="Create a customer even if look-alikes exist."
+    )
+    deal = ConvertDealInputSerializer(
+        required=False, allow_null=True, help_text="Also open a deal."
+    )
+
+
+class ConvertOutputSerializer(serializers.Serializer):
+    lead = LeadOutputSerializer()
+    customer = CustomerRefSerializer()
+    contact = CustomerRefSerializer()
+    deal_id = serializers.IntegerField(allow_null=True, source="deal.pk", default=None)
+
+
+class DistributeInputSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1, max_length=1000
+    )
+    owner = VisibleRelatedField(selector=_users)
+
+
+class DistributeOutputSerializer(serializers.Serializer):
+    distributed = serializers.IntegerField(help_text="How many leads were handed out.")
+
+
+class PoolOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="__str__")
+    claim_limit = serializers.IntegerField()
+    return_after_days = serializers.IntegerField()
+    warn_days_before = serializers.IntegerField()
+    is_default = serializers.BooleanField()

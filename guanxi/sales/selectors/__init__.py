@@ -31,6 +31,7 @@ from guanxi.sales.selectors.deals import (
     stage_list,
     target_list,
 )
+from guanxi.sales.selectors.leads import lead_get, lead_list, pool_lead_list, pool_list
 
 __all__ = [
     "Column",
@@ -50,8 +51,12 @@ __all__ = [
     "deal_list",
     "deals_visible",
     "exchange_rate_list",
+    "lead_get",
+    "lead_list",
     "pipeline_get",
     "pipeline_list",
+    "pool_lead_list",
+    "pool_list",
     "price_list_list",
     "product_category_list",
     "product_get",

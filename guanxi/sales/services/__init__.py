@@ -18,6 +18,22 @@ from guanxi.sales.services.deals import (
     line_total,
     missing_fields,
 )
+from guanxi.sales.services.leads import (
+    Conversion,
+    ReturnResult,
+    default_pool,
+    duplicates_of,
+    held_count,
+    lead_claim,
+    lead_convert,
+    lead_create,
+    lead_delete,
+    lead_follow_up,
+    lead_release,
+    lead_update,
+    leads_distribute,
+    leads_return_stale,
+)
 from guanxi.sales.services.pipelines import (
     close_reason_create,
     exchange_rate_set,
@@ -38,6 +54,8 @@ from guanxi.sales.services.products import (
 from guanxi.sales.services.targets import target_delete, target_set
 
 __all__ = [
+    "Conversion",
+    "ReturnResult",
     "close_reason_create",
     "closing_stage",
     "deal_collaborator_remove",
@@ -51,9 +69,21 @@ __all__ = [
     "deal_set_line_items",
     "deal_update",
     "default_pipeline",
+    "default_pool",
+    "duplicates_of",
     "exchange_rate_for",
     "exchange_rate_set",
     "first_open_stage",
+    "held_count",
+    "lead_claim",
+    "lead_convert",
+    "lead_create",
+    "lead_delete",
+    "lead_follow_up",
+    "lead_release",
+    "lead_update",
+    "leads_distribute",
+    "leads_return_stale",
     "line_total",
     "missing_fields",
     "pipeline_create",

@@ -247,3 +247,57 @@ def test_product_in_the_recycle_bin_cannot_be_sold(rep_api, admin_api, rep):
     assert response.status_code == 400
     assert response.json()["field"].startswith("items")
     assert response.json()["field"].endswith("product")
+
+
+# --- leads and pools -----------------------------------------------------------------------
+
+
+def _pool():
+    from guanxi.sales import defaults
+    from guanxi.sales.models import PublicPool
+
+    defaults.seed_pool(PublicPool)
+    return PublicPool.objects.get(is_default=True)
+
+
+def test_pool_leads_are_masked_until_claimed(rep_api, admin_api, other_api):
+    pool = _pool()
+    created = admin_api.post(
+        "/api/v1/leads/",
+        {"name": "孙丽", "company": "云帆物流", "mobile": "13812345678", "pool": pool.pk},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    lead_id = created.json()["id"]
+
+    listed = rep_api.get(f"/api/v1/pools/{pool.pk}/leads/").json()["results"]
+    assert [(row["id"], row["mobile"]) for row in listed] == [(lead_id, "138****5678")]
+
+    claimed = rep_api.post(f"/api/v1/leads/{lead_id}/claim/")
+    assert claimed.status_code == 200
+    assert claimed.json()["mobile"] == "+8613812345678"
+    # Once claimed it has left the pool: for another rep it is simply not there any more.
+    assert other_api.post(f"/api/v1/leads/{lead_id}/claim/").status_code == 404
+    assert other_api.get(f"/api/v1/leads/{lead_id}/").status_code == 404
+
+
+def test_convert_answers_duplicates_then_converts(rep_api, rep):
+    existing = factories.CustomerFactory(owner=rep, name="云帆物流")
+    lead_id = rep_api.post(
+        "/api/v1/leads/", {"name": "孙丽", "company": "云帆物流"}, format="json"
+    ).json()["id"]
+
+    refused = rep_api.post(f"/api/v1/leads/{lead_id}/convert/", {}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["duplicates"] == [{"id": existing.pk, "name": "云帆物流"}]
+
+    converted = rep_api.post(
+        f"/api/v1/leads/{lead_id}/convert/",
+        {"customer": existing.pk, "deal": {"amount": "300"}},
+        format="json",
+    )
+    assert converted.status_code == 200, converted.content
+    body = converted.json()
+    assert body["customer"]["id"] == existing.pk
+    assert body["lead"]["status"] == "converted"
+    assert Deal.objects.get(pk=body["deal_id"]).amount == Decimal("300.00")

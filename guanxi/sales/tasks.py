@@ -1,0 +1,15 @@
+"""Background work of the sales module (run by the Huey consumer)."""
+
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from guanxi.sales import services
+
+
+@db_periodic_task(crontab(minute="23"))
+def leads_return_stale_task() -> dict[str, int]:
+    """Every hour: warn owners of leads about to return to their pool; return the stale ones."""
+    result = services.leads_return_stale()
+    return {"warned": result.warned, "returned": result.returned}
