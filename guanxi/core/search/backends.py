@@ -4,11 +4,11 @@
 
 Each kind of record has a full-text table keyed by the record's id, holding its plain tokens:
 
-- SQLite: an FTS5 table (rowid = record id) with ``detail=none`` (no positions: a third of the
-  size), prefix indexes for 1-6 characters (else ``z*`` walks every token that starts with z),
-  and the ``ascii`` tokenizer with ``tokenchars '@._-+'`` so that ``huawei.com`` and ``li_na``
-  stay one token; every non-ASCII character is a token character, so the tokens produced in
-  Python are kept exactly as they are.
+- SQLite: an FTS5 table (rowid = record id) with ``detail=none`` (no positions: tokens are
+  looked up one by one, never as phrases), prefix indexes for 1-6 characters (else ``z*`` merges
+  every token that starts with z), and the ``ascii`` tokenizer with ``tokenchars '@._-+'`` so
+  that ``huawei.com`` and ``li_na`` stay one token; every non-ASCII character is a token
+  character, so the tokens produced in Python are kept exactly as they are.
 - PostgreSQL: a table (id, tsvector) with a GIN index. The vector is built with
   ``array_to_tsvector`` and the query as a ``tsquery`` of quoted lexemes, so the text parser
   never re-splits a token. The column's statistics target is raised to 1000: with the default, a
@@ -124,40 +124,18 @@ class SearchIndex:
             return
         connection = connections[using]
         vendor = _vendor(connection)
-        ids = sorted(documents)
-        rows = [(pk, doc.unique_tokens()) for pk, doc in documents.items() if doc is not None]
-        rows = [(pk, tokens) for pk, tokens in rows if tokens]
-        keys = [
-            (self.scope.value, key, pk)
-            for pk, doc in documents.items()
-            if doc is not None
-            for key in doc.keys
-        ]
+        column = "rowid" if vendor == SQLITE else "id"
         with connection.cursor() as cursor:
-            for chunk in _chunks(ids):
+            for chunk in _chunks(sorted(documents)):
                 marks = ", ".join(["%s"] * len(chunk))
-                column = "rowid" if vendor == SQLITE else "id"
                 cursor.execute(f"DELETE FROM {self.table} WHERE {column} IN ({marks})", chunk)
                 cursor.execute(
                     f"DELETE FROM {SearchKey._meta.db_table} "
                     f"WHERE scope = %s AND object_id IN ({marks})",
                     [self.scope.value, *chunk],
                 )
-            if vendor == SQLITE:
-                cursor.executemany(
-                    f"INSERT INTO {self.table} (rowid, tokens) VALUES (%s, %s)",
-                    [(pk, " ".join(tokens)) for pk, tokens in rows],
-                )
-            else:
-                cursor.executemany(
-                    f"INSERT INTO {self.table} (id, tsv) VALUES (%s, array_to_tsvector(%s))",
-                    rows,
-                )
-            cursor.executemany(
-                f"INSERT INTO {SearchKey._meta.db_table} (scope, key, object_id) "
-                "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                keys,
-            )
+        present = [(pk, doc) for pk, doc in documents.items() if doc is not None]
+        self.write(self.prepare(present, vendor), using=using)
 
     def clear(self, *, using: str = "default") -> None:
         """Empty the index (before a rebuild)."""
@@ -294,8 +272,8 @@ class TextMatch(Expression):
     """ "The record's id is in the full-text index with all of ``terms``", as a filter.
 
     Written as ``id IN (SELECT rowid FROM <fts> WHERE <fts> MATCH …)``, which is right in every
-    query. On SQLite, a large match set makes that slow: the IN list is built in full (850,000
-    rows for 公司 at a million customers) before the first row is returned. So a SELECT whose
+    query. On SQLite, a large match set makes that slow: the IN list is built in full (every
+    customer whose name holds 公司) before the first row is returned. So a SELECT whose
     filter has this condition at its top level is compiled by ``SearchDrivenCompiler`` instead:
     ``FROM <fts> CROSS JOIN <table> ON <table>.id = <fts>.rowid``, ordered by the index's rowid
     when the query is ordered by id. FTS5 then hands out matches newest first and the query stops
@@ -327,7 +305,7 @@ class TextMatch(Expression):
             query.__class__ = SearchDrivenQuery
         return resolved
 
-    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
         if getattr(compiler, "search_driver", None) == self.key:
             return f'"{DRIVER_ALIAS}"."{self.table}" MATCH %s', [fts5_expression(self.terms)]
         pk_sql, pk_params = compiler.compile(self.pk)
@@ -379,7 +357,7 @@ class SearchDrivenCompiler(SQLCompiler):
 
     def _pk_sql(self) -> str:
         alias = self.query.base_table
-        column = self.query.get_meta().pk.column
+        column = str(self.query.get_meta().pk.column)
         return f"{self.quote_name_unless_alias(alias)}.{self.connection.ops.quote_name(column)}"
 
     def get_order_by(self) -> list[Any]:
@@ -395,12 +373,13 @@ class SearchDrivenCompiler(SQLCompiler):
             ordered.append((expression, (sql_text, params, is_ref)))
         return ordered
 
-    def get_from_clause(self) -> tuple[list[str], list[Any]]:
+    def get_from_clause(self) -> tuple[list[str], Any]:
         result, params = super().get_from_clause()
         match = self._search_match
         if match is None or not result:
             return result, params
-        base = self.compile(self.query.alias_map[self.query.base_table])[0]
+        base_table: Any = self.query.alias_map[self.query.base_table]
+        base = self.compile(base_table)[0]
         if result[0] != base:
             return result, params
         result[0] = (

@@ -317,24 +317,25 @@ def _word_clauses(word: str) -> list[Clause]:
         return clauses
     if "." in word and _DOMAIN.match(word.removeprefix("www.")):
         domain = word.removeprefix("www.")
-        keys = (_key("email-local", word),) if _LOCAL_PART.match(word) else ()
-        return [Clause(terms=(Term(domain, prefix=True),), keys=keys)]
+        domain_keys = (_key("email-local", word),) if _LOCAL_PART.match(word) else ()
+        return [Clause(terms=(Term(domain, prefix=True),), keys=domain_keys)]
     parts = [part[:MAX_TOKEN_LENGTH] for part in _SPLIT.findall(word)]
     if parts and word.isascii() and _LOCAL_PART.match(word):
         # zhangsan, li-na, 12345678: words of a name, or the local part of an e-mail address
         # (or, when all digits, the end of a phone number).
-        keys = {_key("email-local", word)}
+        local_keys = {_key("email-local", word)}
         if word.isdigit():
-            keys.update(_phone_query_keys(word))
-        return [Clause(terms=tuple(Term(p, prefix=True) for p in parts), keys=tuple(sorted(keys)))]
+            local_keys.update(_phone_query_keys(word))
+        terms = tuple(Term(p, prefix=True) for p in parts)
+        return [Clause(terms=terms, keys=tuple(sorted(local_keys)))]
     clauses = []
     for part in parts:
         if _CJK_RUN.fullmatch(part):
             grams = [part] if len(part) == 1 else [part[i : i + 2] for i in range(len(part) - 1)]
             clauses.append(Clause(terms=tuple(Term(g) for g in dict.fromkeys(grams))))
         else:
-            keys = _phone_query_keys(part) if part.isdigit() else ()
-            clauses.append(Clause(terms=(Term(part, prefix=True),), keys=keys))
+            part_keys = _phone_query_keys(part) if part.isdigit() else ()
+            clauses.append(Clause(terms=(Term(part, prefix=True),), keys=part_keys))
     return clauses
 
 
