@@ -229,3 +229,36 @@ class ForecastForm(forms.Form):
         data = {k: v for k, v in self.cleaned_data.items() if k not in self.errors}
         start = data.get("start") or today.replace(day=1)
         return start, data.get("months") or 6, data.get("group_by") or GroupBy.NONE
+
+
+class LeadForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100)
+    company = forms.CharField(label=_("Company"), max_length=200, required=False)
+    title = forms.CharField(label=_("Job title"), max_length=100, required=False)
+    mobile = forms.CharField(label=_("Mobile"), max_length=64, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=64, required=False)
+    email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
+    wechat = forms.CharField(label=_("WeChat ID"), max_length=64, required=False)
+    source = forms.ModelChoiceField(label=_("Source"), queryset=None, required=False)
+    notes = forms.CharField(
+        label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    to_pool = forms.BooleanField(label=_("Put it in the public pool"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["source"].queryset = Source.objects.filter(is_active=True)
+        style(self, "gx-lead")
+
+
+class FollowUpForm(forms.Form):
+    note = forms.CharField(
+        label=_("What happened"), max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    next_follow_up_on = forms.DateField(
+        label=_("Next follow-up"), required=False, widget=_date_input()
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style(self, "gx-follow-up")

@@ -15,6 +15,18 @@ urlpatterns = [
     path("deals/<int:pk>/products/", views.deal_line_items, name="deal-line-items"),
     path("deals/<int:pk>/delete/", views.deal_delete, name="deal-delete"),
     path("customers/<int:pk>/deals/", views.customer_deals, name="customer-deals"),
+    path("leads/", views.lead_list, name="lead-list"),
+    path("leads/new/", views.lead_create, name="lead-create"),
+    path("leads/<int:pk>/", views.lead_detail, name="lead-detail"),
+    path("leads/<int:pk>/claim/", views.lead_action, {"action": "claim"}, name="lead-claim"),
+    path("leads/<int:pk>/release/", views.lead_action, {"action": "release"}, name="lead-release"),
+    path(
+        "leads/<int:pk>/follow-up/",
+        views.lead_action,
+        {"action": "follow-up"},
+        name="lead-follow-up",
+    ),
+    path("leads/<int:pk>/convert/", views.lead_action, {"action": "convert"}, name="lead-convert"),
     path("funnel/", views.funnel, name="funnel"),
     path("forecast/", views.forecast, name="forecast"),
 ]

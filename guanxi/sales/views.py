@@ -34,7 +34,15 @@ from guanxi.core.errors import ApplicationError, Conflict, NotFound, PermissionD
 from guanxi.customers import selectors as customer_selectors
 from guanxi.customers.models import Customer
 from guanxi.sales import selectors, services
-from guanxi.sales.forms import CloseForm, DealFilterForm, DealForm, ForecastForm, MoveForm
+from guanxi.sales.forms import (
+    CloseForm,
+    DealFilterForm,
+    DealForm,
+    FollowUpForm,
+    ForecastForm,
+    LeadForm,
+    MoveForm,
+)
 from guanxi.sales.models import Deal, ReasonKind
 from guanxi.sales.selectors import GroupBy
 
@@ -597,3 +605,143 @@ def forecast(request: HttpRequest) -> HttpResponse:
             "chart": chart,
         },
     )
+
+
+# --- leads and the public pool --------------------------------------------------------------
+
+
+@sales_view("GET")
+def lead_list(request: HttpRequest) -> HttpResponse:
+    """My leads, or (``?tab=pool``) the leads waiting in the public pools."""
+    _require_view(request.user)
+    tab = "pool" if request.GET.get("tab") == "pool" else "mine"
+    if tab == "pool":
+        leads = list(selectors.pool_lead_list(actor=request.user)[:LIST_PAGE])
+    else:
+        leads = list(selectors.lead_list(actor=request.user, filters={"open": True})[:LIST_PAGE])
+    pools = list(selectors.pool_list(actor=request.user))
+    held = {pool.pk: services.held_count(request.user, pool) for pool in pools}
+    return render(
+        request,
+        PAGES + "leads.html",
+        {
+            "nav": "sales-leads",
+            "tab": tab,
+            "leads": leads,
+            "pools": [(pool, held[pool.pk]) for pool in pools],
+            "can_create": policy.can(request.user, Action.CREATE, MODULE),
+        },
+    )
+
+
+@sales_view("GET", "POST")
+def lead_create(request: HttpRequest) -> HttpResponse:
+    policy.require(request.user, Action.CREATE, MODULE)
+    form = LeadForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if data.pop("to_pool"):
+            data["pool"] = services.default_pool()
+        try:
+            lead = services.lead_create(actor=request.user, data=data)
+        except ApplicationError as exc:
+            _apply_error(form, exc)
+        else:
+            messages.success(request, _("Lead created."))
+            if lead.owner_id is None:
+                return redirect(reverse("sales:lead-list") + "?tab=pool")
+            return redirect("sales:lead-detail", pk=lead.pk)
+    return render(
+        request,
+        PAGES + "lead_form.html",
+        {"nav": "sales-leads", "form": form},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@sales_view("GET")
+def lead_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    lead = selectors.lead_get(actor=request.user, pk=pk)
+    duplicates = (
+        services.duplicates_of(request.user, lead) if lead.owner_id and lead.is_open else []
+    )
+    masked = lead.owner_id is None
+    return render(
+        request,
+        PAGES + "lead_detail.html",
+        {
+            "nav": "sales-leads",
+            "lead": lead,
+            "masked": masked,
+            "contact_data": [
+                (label, policy.mask_value(name, value) if masked else value)
+                for name, label, value in (
+                    ("mobile", _("Mobile"), lead.mobile),
+                    ("phone", _("Phone"), lead.phone),
+                    ("email", _("E-mail"), lead.email),
+                    ("wechat", _("WeChat ID"), lead.wechat),
+                )
+            ],
+            "can_edit": lead.owner_id is not None
+            and policy.can(request.user, Action.EDIT, MODULE, lead),
+            "follow_up_form": FollowUpForm(),
+            "duplicates": duplicates,
+        },
+    )
+
+
+@sales_view("POST")
+def lead_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Claim, release, follow up or convert a lead (a form's POST)."""
+    lead = selectors.lead_get(actor=request.user, pk=pk)
+    back = reverse("sales:lead-detail", args=[lead.pk])
+    try:
+        if action == "claim":
+            services.lead_claim(actor=request.user, lead=lead)
+            messages.success(request, _("The lead is yours now."))
+        elif action == "release":
+            services.lead_release(actor=request.user, lead=lead)
+            messages.success(request, _("The lead went back to the public pool."))
+            return redirect(reverse("sales:lead-list") + "?tab=pool")
+        elif action == "follow-up":
+            form = FollowUpForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Say what happened."))
+                return redirect(back)
+            services.lead_follow_up(
+                actor=request.user,
+                lead=lead,
+                note=form.cleaned_data["note"],
+                next_follow_up_on=form.cleaned_data.get("next_follow_up_on"),
+            )
+            messages.success(request, _("Follow-up recorded."))
+        elif action == "convert":
+            customer = None
+            raw = request.POST.get("customer", "")
+            if raw.isdigit():
+                customer = customer_selectors.customer_get(actor=request.user, pk=raw)
+            deal = {"amount": request.POST["amount"]} if request.POST.get("amount") else None
+            if request.POST.get("with_deal"):
+                deal = deal or {}
+            result = services.lead_convert(
+                actor=request.user,
+                lead=lead,
+                customer=customer,
+                create_new=bool(request.POST.get("create_new")),
+                deal=deal,
+            )
+            messages.success(request, _("Converted into a customer."))
+            if result.deal is not None:
+                return redirect("sales:deal-detail", pk=result.deal.pk)
+            return redirect("customers:customer-detail", pk=result.customer.pk)
+        else:
+            raise NotFound()
+    except Conflict:
+        messages.error(request, _("Someone else changed this lead meanwhile: check and try again."))
+    except NotFound:
+        raise
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    if action == "claim" and not policy.can(request.user, Action.VIEW, MODULE, lead):
+        return redirect(reverse("sales:lead-list") + "?tab=pool")
+    return redirect(back)

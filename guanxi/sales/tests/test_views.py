@@ -207,3 +207,38 @@ def test_customer_deals_fragment(rep_client, rep, customer):
     response = rep_client.get(reverse("sales:customer-deals", args=[customer.pk]))
     assert response.status_code == 200
     assert "续费" in response.content.decode()
+
+
+def test_leads_pages_claim_follow_up_and_convert(rep_client, rep, admin):
+    from guanxi.sales import defaults
+    from guanxi.sales.models import Lead, LeadStatus, PublicPool
+
+    defaults.seed_pool(PublicPool)
+    lead = services.lead_create(
+        actor=admin,
+        data={
+            "name": "周杰",
+            "company": "蓝海贸易",
+            "mobile": "13800001111",
+            "pool": PublicPool.objects.get(is_default=True),
+        },
+    )
+    pool_page = rep_client.get(reverse("sales:lead-list"), {"tab": "pool"})
+    assert pool_page.status_code == 200
+    assert "蓝海贸易" in pool_page.content.decode()
+    detail = rep_client.get(reverse("sales:lead-detail", args=[lead.pk])).content.decode()
+    assert "138****1111" in detail
+    assert "13800001111" not in detail
+
+    rep_client.post(reverse("sales:lead-claim", args=[lead.pk]))
+    assert Lead.objects.get(pk=lead.pk).owner == rep
+    rep_client.post(reverse("sales:lead-follow-up", args=[lead.pk]), {"note": "已电话沟通"})
+    assert Lead.objects.get(pk=lead.pk).status == LeadStatus.CONTACTED
+
+    response = rep_client.post(
+        reverse("sales:lead-convert", args=[lead.pk]), {"with_deal": "1", "amount": "900"}
+    )
+    converted = Lead.objects.get(pk=lead.pk)
+    assert converted.status == LeadStatus.CONVERTED
+    assert response["Location"] == reverse("sales:deal-detail", args=[converted.deal_id])
+    assert converted.deal.amount == Decimal("900.00")
