@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -23,7 +23,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from guanxi.accounts import selectors, services
-from guanxi.accounts.models import Language
+from guanxi.accounts.models import Language, User
 from guanxi.core.errors import NotFound, ValidationError
 from guanxi.core.middleware import client_ip
 
@@ -71,6 +71,11 @@ class TokenForm(forms.Form):
         if day is None:
             return None
         return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min))
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (the views that call this require sign-in)."""
+    return cast(User, request.user)
 
 
 def _safe_next(request: HttpRequest, value: str) -> str:
@@ -130,7 +135,7 @@ NEW_TOKEN_KEY = "gx_new_token"  # noqa: S105 - a session key, not a secret
 def _profile_page(
     request: HttpRequest, *, token_form: TokenForm | None = None, status: int = 200
 ) -> HttpResponse:
-    user = request.user
+    user = _user(request)
     # A new token's secret waits in the session for this one page, then it is gone for good.
     issued = request.session.pop(NEW_TOKEN_KEY, None)
     context: dict[str, Any] = {
@@ -163,7 +168,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose one of the languages offered."))
         return redirect("accounts:profile")
     try:
-        services.user_set_language(actor=request.user, language=form.cleaned_data["language"])
+        services.user_set_language(actor=_user(request), language=form.cleaned_data["language"])
     except ValidationError as exc:
         messages.error(request, str(exc.message))
         return redirect("accounts:profile")
@@ -180,8 +185,8 @@ def token_create(request: HttpRequest) -> HttpResponse:
         return _profile_page(request, token_form=form, status=200)
     try:
         issued = services.token_create(
-            actor=request.user,
-            user=request.user,
+            actor=_user(request),
+            user=_user(request),
             name=form.cleaned_data["name"],
             is_read_only=form.cleaned_data["is_read_only"],
             expires_at=form.expires_at(),

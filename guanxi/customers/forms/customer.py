@@ -7,9 +7,9 @@ queries however many forms show them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import Q
@@ -482,7 +482,7 @@ def display_value(field: forms.Field, value: Any) -> str:
         items: Sequence[Any] = list(value.all()) if hasattr(value, "all") else list(value)
         return ", ".join(sorted(str(item) for item in items))
     if isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
-        labels = {str(k): str(v) for k, v in field.choices}
+        labels = {str(k): str(v) for k, v in cast(Iterable[tuple[Any, Any]], field.choices)}
         return labels.get(str(value), str(value))
     if hasattr(value, "isoformat"):
         return value.isoformat()

@@ -20,7 +20,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Model, QuerySet
+from django.db.models import Field, Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -117,6 +117,8 @@ def _order_keys(model: type[Model], sort: str) -> list[OrderKey]:
     keys = []
     if name not in ("id", "pk"):
         field = model._meta.get_field(name)
+        if not isinstance(field, Field):
+            raise TypeError(f"cannot page by {name!r}")
         keys.append(OrderKey(field.attname, field, descending, nulls_first=False))
     keys.append(OrderKey(pk.attname, pk, descending, nulls_first=False))
     return keys
@@ -136,7 +138,7 @@ def _decode_cursor(token: str, keys: list[OrderKey]) -> list[Any] | None:
         raw = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         if not isinstance(raw, list) or len(raw) != len(keys):
             return None
-        values = []
+        values: list[Any] = []
         for key, value in zip(keys, raw, strict=True):
             if value is None and key.field.null:
                 values.append(None)
@@ -271,7 +273,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     }
     if _wants_fragment(request, RESULTS_TARGET):
         response = render(request, "customers/partials/_customer_results.html", context)
-        response["HX-Push-Url"] = context["current_url"]
+        response["HX-Push-Url"] = str(context["current_url"])
     else:
         response = render(request, "customers/pages/customer_list.html", context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
@@ -291,7 +293,7 @@ def customer_bulk(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(back)
     ids = form.cleaned_data["ids"]
     action = form.cleaned_data["action"]
