@@ -700,3 +700,196 @@ class Lead(SoftDeleteModel):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_LEAD_STATUSES
+
+
+# --- quotes, orders, payments ---------------------------------------------------------------
+
+
+class QuoteStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Quote(BaseModel):
+    """A priced offer made from a deal's products; once accepted it becomes an order."""
+
+    policy_module = "sales"
+    policy_owner_field = "deal__owner"
+    policy_collaborator_field = "deal__collaborators"
+
+    deal = models.ForeignKey(
+        Deal, verbose_name=_("deal"), on_delete=models.PROTECT, related_name="quotes"
+    )
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=QuoteStatus.choices, default=QuoteStatus.DRAFT
+    )
+    currency = models.CharField(_("currency"), max_length=3, default=BASE_CURRENCY)
+    amount = models.DecimalField(_("total"), **MONEY)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    notes = models.TextField(_("terms and notes"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("accepted or rejected at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["deal", "-id"], name="quote_deal_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="quote_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class QuoteLineItem(models.Model):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="line_items")
+    product = models.ForeignKey(
+        Product, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    quantity = models.DecimalField(_("quantity"), max_digits=14, decimal_places=3)
+    unit_price = models.DecimalField(_("unit price"), **MONEY)
+    discount_percent = models.DecimalField(_("discount (%)"), max_digits=5, decimal_places=2)
+    total = models.DecimalField(_("total"), **MONEY)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("quote line")
+        verbose_name_plural = _("quote lines")
+        ordering = ["quote", "position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} × {self.quantity}"
+
+
+class OrderStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Paid in full")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Order(BaseModel):
+    """An order or contract (订单/合同): what the customer agreed to pay, and when."""
+
+    policy_module = "sales"
+    policy_owner_field = "owner"
+    policy_collaborator_field = None
+
+    number = models.CharField(_("number"), max_length=32, unique=True)
+    deal = models.ForeignKey(
+        Deal, verbose_name=_("deal"), on_delete=models.PROTECT, related_name="orders"
+    )
+    quote = models.OneToOneField(
+        Quote,
+        verbose_name=_("quote"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="order",
+    )
+    customer = models.ForeignKey(
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=OrderStatus.choices, default=OrderStatus.ACTIVE
+    )
+    currency = models.CharField(_("currency"), max_length=3, default=BASE_CURRENCY)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    received = models.DecimalField(_("received"), default=Decimal("0"), **MONEY)
+    signed_on = models.DateField(_("signed on"), default=timezone.localdate)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_orders",
+    )
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["customer", "-id"], name="order_customer_idx"),
+            models.Index(fields=["owner", "-id"], name="order_owner_idx"),
+            models.Index(fields=["status", "-id"], name="order_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="order_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(received__gte=0, received__lte=models.F("amount")),
+                name="order_received_within_amount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def balance(self) -> Decimal:
+        return self.amount - self.received
+
+
+class PaymentPlanItem(models.Model):
+    """One instalment the customer is to pay by ``due_on``."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="plan")
+    due_on = models.DateField(_("due on"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("instalment")
+        verbose_name_plural = _("payment plan")
+        ordering = ["order", "due_on", "id"]
+        indexes = [models.Index(fields=["due_on"], name="plan_due_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="plan_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.due_on}: {self.amount}"
+
+
+class Payment(models.Model):
+    """Money received against an order (回款)."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    received_on = models.DateField(_("received on"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    method = models.CharField(_("method"), max_length=32, blank=True)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payment received")
+        verbose_name_plural = _("payments received")
+        ordering = ["order", "received_on", "id"]
+        indexes = [models.Index(fields=["received_on"], name="payment_received_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.received_on}: {self.amount}"

@@ -13,3 +13,9 @@ def leads_return_stale_task() -> dict[str, int]:
     """Every hour: warn owners of leads about to return to their pool; return the stale ones."""
     result = services.leads_return_stale()
     return {"warned": result.warned, "returned": result.returned}
+
+
+@db_periodic_task(crontab(hour="8", minute="7"))
+def payments_remind_overdue_task() -> int:
+    """Every morning: remind the owners of instalments that are past due and unpaid."""
+    return services.payments_remind_overdue()

@@ -32,6 +32,14 @@ from guanxi.sales.selectors.deals import (
     target_list,
 )
 from guanxi.sales.selectors.leads import lead_get, lead_list, pool_lead_list, pool_list
+from guanxi.sales.selectors.orders import (
+    Transactions,
+    customer_transactions,
+    order_get,
+    order_list,
+    quote_get,
+    quote_list,
+)
 
 __all__ = [
     "Column",
@@ -40,8 +48,10 @@ __all__ = [
     "Funnel",
     "FunnelStage",
     "GroupBy",
+    "Transactions",
     "close_reason_list",
     "customer_deal_list",
+    "customer_transactions",
     "deal_board",
     "deal_filter",
     "deal_forecast",
@@ -53,6 +63,8 @@ __all__ = [
     "exchange_rate_list",
     "lead_get",
     "lead_list",
+    "order_get",
+    "order_list",
     "pipeline_get",
     "pipeline_list",
     "pool_lead_list",
@@ -61,6 +73,8 @@ __all__ = [
     "product_category_list",
     "product_get",
     "product_list",
+    "quote_get",
+    "quote_list",
     "stage_get",
     "stage_list",
     "stage_totals",

@@ -34,6 +34,16 @@ from guanxi.sales.services.leads import (
     leads_distribute,
     leads_return_stale,
 )
+from guanxi.sales.services.orders import (
+    order_set_payment_plan,
+    overdue_amount,
+    payment_record,
+    payments_remind_overdue,
+    quote_accept,
+    quote_create,
+    quote_reject,
+    quote_send,
+)
 from guanxi.sales.services.pipelines import (
     close_reason_create,
     exchange_rate_set,
@@ -86,6 +96,10 @@ __all__ = [
     "leads_return_stale",
     "line_total",
     "missing_fields",
+    "order_set_payment_plan",
+    "overdue_amount",
+    "payment_record",
+    "payments_remind_overdue",
     "pipeline_create",
     "price_list_create",
     "price_list_set_price",
@@ -93,6 +107,10 @@ __all__ = [
     "product_create",
     "product_delete",
     "product_update",
+    "quote_accept",
+    "quote_create",
+    "quote_reject",
+    "quote_send",
     "stage_create",
     "stage_delete",
     "stage_update",
