@@ -15,6 +15,21 @@ urlpatterns = [
     path("deals/<int:pk>/products/", views.deal_line_items, name="deal-line-items"),
     path("deals/<int:pk>/delete/", views.deal_delete, name="deal-delete"),
     path("customers/<int:pk>/deals/", views.customer_deals, name="customer-deals"),
+    path(
+        "customers/<int:pk>/transactions/",
+        views.customer_transactions,
+        name="customer-transactions",
+    ),
+    path("deals/<int:pk>/quotes/new/", views.quote_create, name="quote-create"),
+    path("quotes/<int:pk>/pdf/", views.quote_pdf, name="quote-pdf"),
+    path("quotes/<int:pk>/send/", views.quote_decide, {"decision": "send"}, name="quote-send"),
+    path(
+        "quotes/<int:pk>/accept/", views.quote_decide, {"decision": "accept"}, name="quote-accept"
+    ),
+    path(
+        "quotes/<int:pk>/reject/", views.quote_decide, {"decision": "reject"}, name="quote-reject"
+    ),
+    path("orders/<int:pk>/payments/new/", views.payment_create, name="payment-create"),
     path("leads/", views.lead_list, name="lead-list"),
     path("leads/new/", views.lead_create, name="lead-create"),
     path("leads/<int:pk>/", views.lead_detail, name="lead-detail"),

@@ -292,6 +292,13 @@ def _deal_context(request: HttpRequest, deal: Deal) -> dict[str, Any]:
             actor=request.user, kind=ReasonKind.LOST, initial={"version": deal.version}
         ),
         "products": selectors.product_list(actor=request.user).filter(is_active=True)[:500],
+        "quotes": list(selectors.quote_list(actor=request.user, deal=deal)),
+        "orders": list(
+            selectors.order_list(actor=request.user)
+            .filter(deal=deal)
+            .prefetch_related("plan", "payments")
+        ),
+        "today": timezone.localdate(),
     }
 
 
@@ -745,3 +752,86 @@ def lead_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action == "claim" and not policy.can(request.user, Action.VIEW, MODULE, lead):
         return redirect(reverse("sales:lead-list") + "?tab=pool")
     return redirect(back)
+
+
+# --- quotes, orders, payments ---------------------------------------------------------------
+
+
+@sales_view("POST")
+def quote_create(request: HttpRequest, pk: int) -> HttpResponse:
+    deal = selectors.deal_get(actor=request.user, pk=pk)
+    try:
+        quote = services.quote_create(
+            actor=request.user,
+            deal=deal,
+            valid_until=request.POST.get("valid_until") or None,
+            notes=request.POST.get("notes", ""),
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Quote %(number)s created.") % {"number": quote.number})
+    return redirect(reverse("sales:deal-detail", args=[deal.pk]) + "#quotes")
+
+
+@sales_view("POST")
+def quote_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    """Send, accept (which makes an order) or reject a quote."""
+    quote = selectors.quote_get(actor=request.user, pk=pk)
+    back = reverse("sales:deal-detail", args=[quote.deal_id]) + "#quotes"
+    try:
+        if decision == "send":
+            services.quote_send(actor=request.user, quote=quote)
+            messages.success(request, _("Marked as sent."))
+        elif decision == "accept":
+            order = services.quote_accept(actor=request.user, quote=quote)
+            messages.success(request, _("Order %(number)s created.") % {"number": order.number})
+        else:
+            services.quote_reject(actor=request.user, quote=quote)
+            messages.success(request, _("Marked as rejected."))
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    return redirect(back)
+
+
+@sales_view("GET")
+def quote_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from guanxi.sales.pdf import quote_pdf as render_pdf
+
+    quote = selectors.quote_get(actor=request.user, pk=pk)
+    response = HttpResponse(render_pdf(quote), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{quote.number}.pdf"'
+    return response
+
+
+@sales_view("POST")
+def payment_create(request: HttpRequest, pk: int) -> HttpResponse:
+    order = selectors.order_get(actor=request.user, pk=pk)
+    try:
+        services.payment_record(
+            actor=request.user,
+            order=order,
+            amount=request.POST.get("amount", ""),
+            received_on=request.POST.get("received_on") or None,
+            method=request.POST.get("method", ""),
+            reference=request.POST.get("reference", ""),
+        )
+    except ApplicationError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Payment recorded."))
+    return redirect(reverse("sales:deal-detail", args=[order.deal_id]) + "#orders")
+
+
+@sales_view("GET")
+def customer_transactions(request: HttpRequest, pk: int) -> HttpResponse:
+    """A customer's orders, payments and lifetime value, as a fragment for its 360° page."""
+    customer = customer_selectors.customer_get(actor=request.user, pk=pk)
+    return render(
+        request,
+        PARTIALS + "_customer_transactions.html",
+        {
+            "customer": customer,
+            "transactions": selectors.customer_transactions(actor=request.user, customer=customer),
+        },
+    )

@@ -242,3 +242,32 @@ def test_leads_pages_claim_follow_up_and_convert(rep_client, rep, admin):
     assert converted.status == LeadStatus.CONVERTED
     assert response["Location"] == reverse("sales:deal-detail", args=[converted.deal_id])
     assert converted.deal.amount == Decimal("900.00")
+
+
+def test_quote_order_and_payment_from_the_deal_page(rep_client, rep, other_rep):
+    from guanxi.sales.models import Order, Quote
+
+    deal = DealFactory(owner=rep, amount=Decimal("800"), amount_cny=Decimal("800"))
+    rep_client.post(reverse("sales:quote-create", args=[deal.pk]), {"notes": "含税"})
+    quote = Quote.objects.get(deal=deal)
+    pdf = rep_client.get(reverse("sales:quote-pdf", args=[quote.pk]))
+    assert (pdf.status_code, pdf["Content-Type"]) == (200, "application/pdf")
+
+    rep_client.post(reverse("sales:quote-accept", args=[quote.pk]))
+    order = Order.objects.get(quote=quote)
+    page = rep_client.post(
+        reverse("sales:payment-create", args=[order.pk]), {"amount": "900"}, follow=True
+    )
+    assert "800.00" in page.content.decode()
+    order.refresh_from_db()
+    assert order.received == Decimal("0.00")
+    rep_client.post(reverse("sales:payment-create", args=[order.pk]), {"amount": "300"})
+    order.refresh_from_db()
+    assert order.received == Decimal("300.00")
+
+    fragment = rep_client.get(reverse("sales:customer-transactions", args=[deal.customer_id]))
+    assert 'data-testid="lifetime-value">300.00<' in fragment.content.decode()
+
+    other = Client()
+    other.force_login(other_rep)
+    assert other.get(reverse("sales:quote-pdf", args=[quote.pk])).status_code == 404
