@@ -62,9 +62,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "huey.contrib.djhuey",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "guanxi.core",
     "guanxi.accounts",
     "guanxi.customers",
+    "guanxi.customization",
     "guanxi.dataio",
     "guanxi.sales",
     "guanxi.ops",
@@ -72,15 +76,19 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "guanxi.core.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "guanxi.accounts.middleware.UserLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "guanxi.accounts.security.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "guanxi.core.middleware.RequestContextMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "guanxi.urls"
@@ -140,6 +148,21 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "customers:customer-list"
 LOGOUT_REDIRECT_URL = "accounts:login"
+AUTHENTICATION_BACKENDS = [
+    "guanxi.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock-out: after GUANXI_LOGIN_FAILURES failed sign-ins an account, and separately an address,
+# is refused (429) for GUANXI_LOCKOUT_MINUTES; a successful sign-in resets the account's count.
+AXES_FAILURE_LIMIT = int(env("GUANXI_LOGIN_FAILURES", "5"))
+AXES_COOLOFF_TIME = int(env("GUANXI_LOCKOUT_MINUTES", "15")) / 60
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "guanxi.core.middleware.client_ip"
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_TEMPLATE = "accounts/settings/locked_out.html"
+AXES_VERBOSE = False
+OTP_TOTP_ISSUER = env("GUANXI_OTP_ISSUER", "Guanxi CRM")
 SESSION_COOKIE_AGE = int(env("GUANXI_SESSION_AGE", str(12 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 SESSION_SAVE_EVERY_REQUEST = False
@@ -220,7 +243,13 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "guanxi.accounts.throttling.TokenRateThrottle",
+        "guanxi.accounts.throttling.AddressRateThrottle",
+    ],
 }
+GUANXI_API_RATE_TOKEN = env("GUANXI_API_RATE_TOKEN", "600/minute")
+GUANXI_API_RATE_ADDRESS = env("GUANXI_API_RATE_ADDRESS", "1200/minute")
 if DEBUG:
     REST_FRAMEWORK["DEFAULT_RENDERER_CLASSES"] = [
         "rest_framework.renderers.JSONRenderer",

@@ -94,6 +94,7 @@ class TokenListView(ApiView):
             name=data["name"],
             is_read_only=data["is_read_only"],
             expires_at=data.get("expires_at"),
+            scopes=data.get("scopes"),
         )
         body = {**TokenOutputSerializer(issued.token).data, "secret": issued.secret}
         return Response(

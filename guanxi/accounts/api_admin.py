@@ -159,9 +159,7 @@ class UserDeactivateView(AdminApiView):
     def post(self, request: Request, id: str) -> Response:
         user = _user(request, id)
         data = self.body(DeactivateInputSerializer)
-        services.user_deactivate(
-            actor=request.user, user=user, transfer_to=data.get("transfer_to")
-        )
+        services.user_deactivate(actor=request.user, user=user, transfer_to=data.get("transfer_to"))
         return self.record(_user(request, id), AdminUserOutputSerializer)
 
 
@@ -263,9 +261,9 @@ class DepartmentDetailView(AdminApiView):
         department = selectors.department_get(actor=request.user, pk=id)
         data = self.body(DepartmentUpdateInputSerializer, partial=True)
         with conflict_current(
-            lambda: DepartmentOutputSerializer(
-                selectors.department_get(actor=request.user, pk=id)
-            ).data
+            lambda: (
+                DepartmentOutputSerializer(selectors.department_get(actor=request.user, pk=id)).data
+            )
         ):
             department = services.department_update(
                 actor=request.user,

@@ -258,8 +258,7 @@ class RoleForm(StyledForm):
                 {
                     "module": info,
                     "actions": {
-                        action: self[f"perm__{info.name}__{action}"]
-                        for action in info.actions
+                        action: self[f"perm__{info.name}__{action}"] for action in info.actions
                     },
                     "scope": self[f"scope__{info.name}"] if info.scoped else None,
                     "fields": [self[f"field__{info.name}__{name}"] for name in info.fields],

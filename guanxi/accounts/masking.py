@@ -115,7 +115,8 @@ class ProtectedQuerySetMixin:
             return fields
         query = self.query  # type: ignore[attr-defined]
         names = list(query.values_select) or [
-            f.attname for f in self.model._meta.concrete_fields  # type: ignore[attr-defined]
+            f.attname
+            for f in self.model._meta.concrete_fields  # type: ignore[attr-defined]
         ]
         return [*names, *query.annotation_select]
 

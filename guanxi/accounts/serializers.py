@@ -34,6 +34,10 @@ class TokenOutputSerializer(serializers.Serializer):
         help_text="The first characters of the secret, to tell it apart."
     )
     is_read_only = serializers.BooleanField()
+    scopes = serializers.DictField(
+        child=serializers.ChoiceField(choices=["read", "write"]),
+        help_text='Per module "read" or "write" ("*": every module); empty: all of your rights.',
+    )
     is_active = serializers.BooleanField()
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField(allow_null=True)
@@ -50,4 +54,12 @@ class TokenCreatedOutputSerializer(TokenOutputSerializer):
 class TokenCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     is_read_only = serializers.BooleanField(required=False, default=False)
+    scopes = serializers.DictField(
+        child=serializers.ChoiceField(choices=["read", "write"]),
+        required=False,
+        help_text=(
+            'Narrow the token to modules: {"customers": "read", "sales": "write"}; "*" stands '
+            "for every module. A token never grants more than its user has."
+        ),
+    )
     expires_at = BoundedDateTimeField(required=False, allow_null=True)

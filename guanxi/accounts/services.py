@@ -684,3 +684,78 @@ def login_record(*, user: Any, ip: str | None, succeeded: bool, username: str = 
             object_repr=username[:150],
             ip=ip,
         )
+
+
+# --- two-factor authentication --------------------------------------------------------------
+
+
+@transaction.atomic
+def totp_device_start(*, actor: User) -> Any:
+    """Begin enrolling an authenticator app: a new, unconfirmed TOTP device for ``actor``.
+
+    Confirmed devices stay in force until the new one is confirmed.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=actor, name="authenticator", confirmed=False)
+
+
+@transaction.atomic
+def totp_device_confirm(*, actor: User, device_id: int, token: str) -> Any:
+    """Confirm enrolment with a code from the app; the new device replaces any older one."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(pk=device_id, user=actor, confirmed=False).first()
+    if device is None:
+        raise NotFound()
+    token = "".join(str(token or "").split())
+    if not token.isdigit() or not device.verify_token(token):
+        raise ValidationError(_("This code is not right. Try the current one."), field="token")
+    TOTPDevice.objects.filter(user=actor, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit.record(actor, AuditAction.PERMISSION, actor, changes={"two_factor": [None, "enrolled"]})
+    return device
+
+
+def totp_verify(*, actor: User, token: str) -> Any:
+    """The confirmed device that accepts ``token`` (a failed try is audited), or None."""
+    from django_otp import match_token
+
+    token = "".join(str(token or "").split())
+    device = match_token(actor, token) if token.isdigit() else None
+    if device is None:
+        audit.record(
+            None,
+            AuditAction.LOGIN_FAILED,
+            object_type="accounts.user",
+            object_id=actor.pk,
+            object_repr=actor.username,
+            ip=getattr(actor, "request_ip", None),
+            changes={"second_factor": [None, "wrong code"]},
+        )
+    return device
+
+
+@transaction.atomic
+def totp_disable(*, actor: Any, user: User) -> int:
+    """Remove every authenticator of ``user`` (herself, or an administrator after a lost phone).
+
+    If one of her roles requires 2FA she must enrol again at her next request.
+    """
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if actor is not None and actor.pk != user.pk:
+        _require_admin(actor)
+    removed, _details = TOTPDevice.objects.filter(user=user).delete()
+    if removed:
+        audit.record(
+            actor, AuditAction.PERMISSION, user, changes={"two_factor": ["enrolled", None]}
+        )
+    return removed
+
+
+def sessions_end_others(*, actor: User) -> User:
+    """Log ``actor`` out of every other device; the caller keeps the current session alive."""
+    return user_logout_everywhere(actor=actor, user=actor)

@@ -212,6 +212,16 @@ def user_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("settings:user-edit", pk=user.pk)
 
 
+@admin_view
+@require_POST
+def user_reset_2fa(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove a user's authenticator (a lost phone): she enrols again at her next sign-in."""
+    user = selectors.admin_user_get(actor=request.user, pk=pk)
+    services.totp_disable(actor=request.user, user=user)
+    messages.success(request, _("Her authenticator is removed; she enrols again at sign-in."))
+    return redirect("settings:user-edit", pk=user.pk)
+
+
 # --- departments ----------------------------------------------------------------------------
 
 

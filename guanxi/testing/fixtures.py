@@ -18,6 +18,14 @@ def _media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate-limit counters (and anything else cached) start from zero in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def role(db: Any) -> Any:
     """``role(code)`` gives a shipped role, e.g. ``role(default_roles.AUDITOR)``."""

@@ -155,8 +155,8 @@ def test_the_role_page_shows_the_current_rights(sysadmin_client, role):
     content = sysadmin_client.get(f"/settings/roles/{marketing.pk}/").content.decode()
 
     assert (
-        'name="perm__customers__export" class="form-check-input" id="id_perm__customers__export" checked'
-        in content
+        'name="perm__customers__export" class="form-check-input" '
+        'id="id_perm__customers__export" checked' in content
     )
     assert '<option value="hide" selected>' in content
 
