@@ -68,7 +68,6 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.accounts",
     "guanxi.customers",
-    "guanxi.customization",
     "guanxi.dataio",
     "guanxi.sales",
     "guanxi.ops",
