@@ -16,6 +16,7 @@ import json
 import os
 import secrets
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -103,12 +104,36 @@ def _load_ring() -> KeyRing:
     )
 
 
+# A running process notices a rotated key file within this many seconds (``guanxi keys rotate``
+# waits at least this long before re-encrypting, so no process keeps writing with the old key).
+RELOAD_SECONDS = 10.0
+_checked_at = 0.0
+_file_stamp: tuple[float, int] | None = None
+
+
+def _key_file_stamp() -> tuple[float, int] | None:
+    if getattr(settings, "GUANXI_ENCRYPTION_KEYS", ""):
+        return None
+    try:
+        stat = Path(settings.GUANXI_KEY_FILE).stat()
+    except OSError:
+        return None
+    return (stat.st_mtime, stat.st_size)
+
+
 def ring() -> KeyRing:
-    global _ring
+    global _ring, _checked_at, _file_stamp
+    now = time.monotonic()
+    if _ring is not None and now - _checked_at > RELOAD_SECONDS:
+        _checked_at = now
+        if _key_file_stamp() != _file_stamp:
+            reset_ring()
     if _ring is None:
         with _lock:
             if _ring is None:
                 _ring = _load_ring()
+                _file_stamp = _key_file_stamp()
+                _checked_at = now
     return _ring
 
 
@@ -136,6 +161,9 @@ def decrypt(token: str) -> str:
     if prefix != PREFIX:
         raise CryptoError("not an encrypted value")
     raw = _unb64(body)
+    if key_id not in ring().keys:
+        # Written by a process that already uses a newer key file: read it again once.
+        reset_ring()
     try:
         return ring().aead(key_id).decrypt(raw[:12], raw[12:], PREFIX.encode()).decode()
     except Exception as exc:
