@@ -8,6 +8,7 @@ from guanxi.core import audit
 from guanxi.customers import selectors
 from guanxi.customers.models import Customer, Industry
 from guanxi.ops.setup import password_file, setup
+from guanxi.sales.models import Deal
 
 
 @pytest.mark.django_db
@@ -39,5 +40,9 @@ def test_demo_creates_a_team_whose_reps_see_only_their_own_customers(capsys):
     # the manager of 华北销售组 sees her own and lina's customers, not 华南's
     assert selectors.customer_list(actor=zhangwei).count() == 8
     assert not selectors.customer_list(actor=zhangwei).filter(owner=wangfang).exists()
+    # about half of the company customers have a deal, each owned by its customer's owner
+    deals = Deal.objects.select_related("customer")
+    assert deals.exists()
+    assert all(deal.owner_id == deal.customer.owner_id for deal in deals)
     assert audit.verify().ok
     assert "12" in capsys.readouterr().out

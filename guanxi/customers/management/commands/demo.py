@@ -3,11 +3,13 @@ from __future__ import annotations
 import sys
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from guanxi.accounts.models import User
 from guanxi.customers import demo
+from guanxi.customers.models import Customer
 from guanxi.ops.setup import demo_departments_and_users, setup
 
 
@@ -33,10 +35,17 @@ class Command(BaseCommand):
                 self.stdout.write(f"\r{done}/{count}", ending="")
                 self.stdout.flush()
 
+        before = set(Customer.all_objects.values_list("pk", flat=True))
         made = demo.generate(
             actor=admin, owners=reps, customers=count, seed=seed, progress=progress
         )
         self.stdout.write("")
+        if apps.is_installed("guanxi.sales"):
+            from guanxi.sales import demo as sales_demo
+
+            new = Customer.objects.exclude(pk__in=before).select_related("owner")
+            deals = sales_demo.generate(actor=admin, customers=list(new), seed=seed)
+            self.stdout.write(_("Demo deals: %(deals)d.") % {"deals": deals})
         self.stdout.write(
             _(
                 "Demo data: %(customers)d customers, %(contacts)d contacts, "
