@@ -38,6 +38,7 @@ POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/guanxi_bench"
 BATCH = 10_000
 PAGE = 20
 REPEAT = 3
+SLOW_SAMPLES = 10  # the rep and LIKE columns take the first ten queries of each kind
 
 CITIES = [
     ("北京市", "北京"), ("上海市", "上海"), ("广东省", "广州"), ("广东省", "深圳"),
@@ -267,7 +268,8 @@ class Generator:
                 q["phone, last 4 digits"] = national[-4:]
             if contact["email"]:
                 q["e-mail address"] = contact["email"]
-        if c["domain"]:
+        addresses = [c["website"], c["email"], *(k["email"] for k in c["contacts"])]
+        if c["domain"] and any(a.endswith(c["domain"]) for a in addresses):
             q["e-mail or web domain"] = c["domain"]
         if c["tags"]:
             q["tag"] = TAGS[r.choice(c["tags"])]
@@ -685,7 +687,8 @@ def measure(samples: list[Sample], per_kind: int, seed: int) -> list[Row]:
             row.found += bool(rows)
             sql = customer_list(actor=actor, q=text)[:PAGE].query.sql_with_params()
             row.sql.append(_time(lambda sql=sql: raw(*sql))[0])
-            if not kind.startswith("list page"):
+            slow = row.runs > SLOW_SAMPLES
+            if not kind.startswith("list page") and not slow:
                 row.rep.append(_time(lambda text=text: page(rep, text))[0])
             row.count.append(
                 _time(
@@ -693,7 +696,7 @@ def measure(samples: list[Sample], per_kind: int, seed: int) -> list[Row]:
                 )[0]
             )
             like_sql = _like_query(kind, text)
-            if like_sql:
+            if like_sql and not slow:
                 row.like.append(_time(lambda like_sql=like_sql: raw(*like_sql))[0])
         results.append(row)
         _print_row(row)
