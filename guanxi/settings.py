@@ -286,6 +286,7 @@ if HTTPS:
     SECURE_SSL_REDIRECT = env_bool("GUANXI_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = int(env("GUANXI_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = env_bool("GUANXI_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Logging ----------------------------------------------------------------------------------
