@@ -142,7 +142,11 @@ class BoundedDateTimeField(serializers.DateTimeField):
     }
 
     def to_internal_value(self, value: Any) -> dt.datetime:
-        result = super().to_internal_value(value)
+        try:
+            result = super().to_internal_value(value)
+        except OverflowError:
+            # DRF's check for times that do not exist in the time zone steps past year 1 or 9999
+            self.fail("out_of_range")
         if not MIN_DATE.year <= result.year <= MAX_DATE.year:
             self.fail("out_of_range")
         return result
