@@ -11,6 +11,7 @@ rebuilt for every customer written. Records are marked with the import job's id
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from guanxi.core.models import AuditAction, CreatedVia
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import Contact, Customer, CustomerKind, Interaction
 from guanxi.customers.search import customers_reindex
+from guanxi.dataio import fastsql
 from guanxi.dataio.models import (
     ImportChange,
     ImportJob,
@@ -40,6 +42,54 @@ from guanxi.dataio.models import (
 from guanxi.dataio.rows import ImportRow, RowError, RowParser
 
 MODULE = "customers"
+_CLEAN_TAKES_ACTOR = "actor" in inspect.signature(customer_services._clean_customer).parameters
+
+
+def custom_definitions(model_label: str) -> list[Any]:
+    """The active custom-field definitions of ``customers.customer`` or ``customers.contact``."""
+    try:
+        from guanxi.customization.values import active_definitions
+    except ImportError:
+        return []
+    return list(active_definitions(model_label))
+
+
+class Rules:
+    """The single-record services' validation (``_clean_customer``, ``_clean_contact``), run row
+    after row: which custom fields exist is read once, not once per row. Without custom fields
+    to default or require, cleaning only the given keys is what a full clean does."""
+
+    def __init__(self, actor: Any) -> None:
+        self.actor = actor
+        self._custom: dict[str, bool] = {}
+
+    def _has_custom(self, model_label: str) -> bool:
+        if model_label not in self._custom:
+            self._custom[model_label] = bool(custom_definitions(model_label))
+        return self._custom[model_label]
+
+    def _extra(self, instance: Any = None) -> dict[str, Any]:
+        if not _CLEAN_TAKES_ACTOR:
+            return {}
+        return {"actor": self.actor, "instance": instance}
+
+    def new_customer(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        quick = "name" in data and "custom" not in data
+        if quick and not self._has_custom("customers.customer"):
+            return customer_services._clean_customer(data, partial=True)
+        return customer_services._clean_customer(data, partial=False, **self._extra())
+
+    def new_contact(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        quick = "name" in data and "custom" not in data
+        if quick and not self._has_custom("customers.contact"):
+            return customer_services._clean_contact(data, partial=True)
+        return customer_services._clean_contact(data, partial=False, **self._extra())
+
+    def changed_customer(self, data: Mapping[str, Any], instance: Customer) -> dict[str, Any]:
+        return customer_services._clean_customer(data, partial=True, **self._extra(instance))
+
+    def changed_contact(self, data: Mapping[str, Any], instance: Contact) -> dict[str, Any]:
+        return customer_services._clean_contact(data, partial=True, **self._extra(instance))
 
 
 class Superseded(Exception):
@@ -79,6 +129,7 @@ class _Batch:
         self.actor = actor
         self.parser = parser
         self.failures: list[ImportRowError] = []
+        self.rules = Rules(actor)
         self.outcome = BatchOutcome()
         self.reindex: set[int] = set()
 
@@ -123,7 +174,7 @@ def _finish_batch(
     job, actor, outcome = batch.job, batch.actor, batch.outcome
     outcome.failures = batch.failures
     if batch.failures:
-        ImportRowError.objects.bulk_create(batch.failures, batch_size=500)
+        fastsql.insert(ImportRowError, batch.failures)
     if batch.reindex:
         customers_reindex(sorted(batch.reindex))
     ImportJob.objects.filter(pk=job.pk).update(
@@ -367,14 +418,14 @@ def import_customers_commit(
             batch.fail(row, row.error)
             continue
         try:
-            cleaned = customer_services._clean_customer(row.data, partial=False)
+            cleaned = batch.rules.new_customer(row.data)
         except ApplicationError as exc:
             batch.service_error(row, exc)
             continue
         contact_cleaned = None
         if row.contact:
             try:
-                contact_cleaned = customer_services._clean_contact(row.contact, partial=False)
+                contact_cleaned = batch.rules.new_contact(row.contact)
             except ApplicationError as exc:
                 batch.service_error(row, exc, prefix="contact_")
                 continue
@@ -455,7 +506,7 @@ def import_customers_commit(
         for key in item.keys:
             in_batch.setdefault(key, item)
     if creates:
-        Customer.objects.bulk_create([item.customer for item in creates], batch_size=500)
+        fastsql.insert(Customer, [item.customer for item in creates])
         through = Customer.tags.through
         links = [
             through(customer_id=item.customer.pk, tag_id=tag.pk)
@@ -463,7 +514,7 @@ def import_customers_commit(
             for tag in _unique(item.tags)
         ]
         if links:
-            through.objects.bulk_create(links, batch_size=1000)
+            fastsql.insert(through, links)
         contacts = []
         for item in creates:
             for index, contact in enumerate(item.contacts):
@@ -471,9 +522,9 @@ def import_customers_commit(
                 contact.is_primary = index == 0
                 contacts.append(contact)
         if contacts:
-            Contact.objects.bulk_create(contacts, batch_size=500)
+            fastsql.insert(Contact, contacts)
         batch.outcome.created.extend(item.customer.pk for item in creates)
-        batch.reindex.update(item.customer.pk for item in creates)
+        _index_new_customers(creates)
         batch.outcome.actions.update((item.row.number, "create") for item in creates)
     for item, target in updates:
         result = _update_customer(batch, item, target)
@@ -484,6 +535,50 @@ def import_customers_commit(
         elif result == UNCHANGED:
             batch.outcome.skipped += 1
     return _finish_batch(batch, rows, position, "customers.imported")
+
+
+def _index_new_customers(creates: Sequence[_Prepared]) -> None:
+    """Index new customers from what is in memory (the same document ``customers_reindex``
+    would build after reading the rows back and decrypting them)."""
+    from guanxi.customers import search
+
+    facts = getattr(search, "CustomerFacts", None)
+    index = getattr(search, "customer_index", None)
+    if facts is None or index is None or not hasattr(index, "append"):
+        customers_reindex([item.customer.pk for item in creates])
+        return
+    documents = []
+    for item in creates:
+        customer = item.customer
+        documents.append(
+            (
+                customer.pk,
+                search.customer_document(
+                    search.CustomerFacts(
+                        name=customer.name,
+                        kind=customer.kind,
+                        short_name=customer.short_name,
+                        province=customer.province,
+                        city=customer.city,
+                        website=customer.website,
+                        phone=customer.phone,
+                        email=customer.email,
+                        tags=[tag.name for tag in _unique(item.tags)],
+                        contacts=[
+                            search.ContactFacts(
+                                name=contact.name,
+                                title=contact.title,
+                                mobile=contact.mobile,
+                                phone=contact.phone,
+                                email=contact.email,
+                            )
+                            for contact in item.contacts
+                        ],
+                    )
+                ),
+            )
+        )
+    index.append(documents)
 
 
 def _merge_pending(twin: _Prepared, item: _Prepared) -> None:
@@ -526,7 +621,7 @@ def _update_customer(batch: _Batch, item: _Prepared, target: int) -> str:
     data = {key: value for key, value in item.row.data.items() if key != "tags"}
     try:
         data = _writable(actor, data, customer)
-        cleaned = customer_services._clean_customer(data, partial=True)
+        cleaned = batch.rules.changed_customer(data, customer)
     except ApplicationError as exc:
         batch.service_error(item.row, exc)
         return REFUSED
@@ -576,9 +671,7 @@ def _upsert_contact(
     job, actor = batch.job, batch.actor
     prefix = "contact_" if batch.parser.kind == ImportKind.CUSTOMERS else ""
     try:
-        probe = _contact_object(
-            job, actor, customer_services._clean_contact(contact_data, partial=False)
-        )
+        probe = _contact_object(job, actor, batch.rules.new_contact(contact_data))
     except ApplicationError as exc:
         batch.service_error(row, exc, prefix=prefix)
         return REFUSED
@@ -606,7 +699,7 @@ def _upsert_contact(
         return CHANGED
     try:
         data = _writable(actor, contact_data, match)
-        cleaned = customer_services._clean_contact(data, partial=True)
+        cleaned = batch.rules.changed_contact(data, match)
     except ApplicationError as exc:
         batch.service_error(row, exc, prefix=prefix)
         return REFUSED
@@ -710,7 +803,7 @@ def import_contacts_commit(
             batch.fail(row, row.error)
             continue
         try:
-            cleaned = customer_services._clean_contact(row.data, partial=False)
+            cleaned = batch.rules.new_contact(row.data)
         except ApplicationError as exc:
             batch.service_error(row, exc)
             continue
@@ -798,7 +891,7 @@ def import_contacts_commit(
             if contact.customer_id not in with_primary and contact.customer_id not in taken:
                 contact.is_primary = True
                 taken.add(contact.customer_id)
-        Contact.objects.bulk_create([contact for _row, contact in creates], batch_size=500)
+        fastsql.insert(Contact, [contact for _row, contact in creates])
         batch.outcome.created.extend(contact.pk for _row, contact in creates)
         batch.reindex.update(contact.customer_id for _row, contact in creates)
         batch.outcome.actions.update((row.number, "create") for row, _contact in creates)
@@ -917,7 +1010,7 @@ def import_interactions_commit(
         creates.append(item)
         created_rows.append(row.number)
     if creates:
-        Interaction.objects.bulk_create(creates, batch_size=500)
+        fastsql.insert(Interaction, creates)
         batch.outcome.created.extend(item.pk for item in creates)
         batch.outcome.actions.update((number, "create") for number in created_rows)
         for customer_id in sorted({item.customer_id for item in creates}):

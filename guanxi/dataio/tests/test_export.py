@@ -18,6 +18,7 @@ from guanxi.core.errors import PermissionDenied
 from guanxi.core.models import AuditEntry
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import Contact, Customer, Industry, Level, Source
+from guanxi.customization.models import FieldDefinition
 from guanxi.dataio.models import ImportKind
 from guanxi.dataio.services.exports import records_export
 from guanxi.testing import factories
@@ -70,6 +71,10 @@ def rich_customers(importer: Any, rep: Any) -> list[Customer]:
     level = Level.objects.create(name="重点客户", name_en="Key account")
     source = Source.objects.create(name="展会", name_en="Trade show")
     tag = customer_services.tag_create(actor=importer, data={"name": "VIP"})
+    for key, field_type in (("grade", "text"), ("score", "integer")):
+        FieldDefinition.objects.create(
+            model="customers.customer", key=key, label_zh=key, field_type=field_type
+        )
     first = customer_services.customer_create(
         actor=importer,
         data={
@@ -91,7 +96,7 @@ def rich_customers(importer: Any, rep: Any) -> list[Customer]:
             "description": '多行\n备注, with "quotes"',
             "owner": rep,
             "next_follow_up_on": dt.date(2030, 1, 2),
-            "custom": {"等级": "A", "score": 3},
+            "custom": {"grade": "A", "score": 3},
             "tags": [tag],
         },
     )

@@ -147,3 +147,60 @@ def test_duplicates_across_batches_of_the_same_file_are_found(run_import: Any) -
     assert Customer.objects.count() == 5
     assert job.skipped_count == 1
     assert "earlier row" in job.row_errors.get().message
+
+
+def test_imported_customers_are_found_by_search_as_if_saved_one_by_one(run_import: Any) -> None:
+    from guanxi.customers import search
+
+    content = csv_bytes(
+        [
+            ["客户名称", "联系人", "手机", "邮箱", "标签", "网址"],
+            ["北京星辰科技有限公司", "张三", "13812345678", "info@xingchen.cn", "VIP", "xc.cn"],
+        ]
+    )
+    run_import(content)
+    customer = Customer.objects.get()
+    # the document written from memory is the one the search module builds from the database
+    stored = search.customer_document(search.customer_facts([customer.pk])[customer.pk])
+    rebuilt = Customer.objects.filter(pk=customer.pk)
+    for query in (
+        "星辰",
+        "xingchen",
+        "xc",
+        "5678",
+        "13812345678",
+        "info@xingchen.cn",
+        "张三",
+        "VIP",
+    ):
+        assert list(search.customers_search(rebuilt, query)) == [customer], query
+    assert stored.unique_tokens()
+
+
+def test_the_bulk_insert_stores_what_a_save_stores(run_import: Any, importer: Any) -> None:
+    from guanxi.customers import services as customer_services
+
+    run_import(
+        csv_bytes(
+            [
+                ["客户名称", "电话", "邮箱", "详细地址"],
+                ["甲公司", "010-62345678", "a@b.cn", "某路1号"],
+            ]
+        )
+    )
+    saved = customer_services.customer_create(
+        actor=importer,
+        data={"name": "乙公司", "phone": "010-62345678", "email": "a@b.cn", "address": "某路1号"},
+    )
+    imported = Customer.objects.get(name="甲公司")
+    fields = ["phone", "phone_bidx", "email", "email_bidx", "address", "kind", "lifecycle_stage"]
+    assert [getattr(imported, f) for f in fields] == [getattr(saved, f) for f in fields]
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT phone, address FROM customers_customer WHERE id = %s", [imported.pk])
+        phone, address = cursor.fetchone()
+    assert phone.startswith("gx1:")
+    assert address.startswith("gx1:")
+    assert imported.created_at is not None
+    assert imported.version == 1
