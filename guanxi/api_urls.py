@@ -6,5 +6,6 @@ urlpatterns = [
     path("", include("guanxi.accounts.api_urls")),
     path("", include("guanxi.accounts.api_admin_urls")),
     path("", include("guanxi.customers.api_urls")),
+    path("", include("guanxi.customization.api_urls")),
     path("", include("guanxi.sales.api_urls")),
 ]

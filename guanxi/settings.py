@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "guanxi.core",
     "guanxi.accounts",
     "guanxi.customers",
+    "guanxi.customization",
     "guanxi.dataio",
     "guanxi.sales",
     "guanxi.ops",

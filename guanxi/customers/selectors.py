@@ -21,6 +21,7 @@ from guanxi.customers.models import (
     Tag,
 )
 from guanxi.customers.search import customers_search
+from guanxi.customization.selectors import custom_filter, custom_sort_key
 
 ORDERINGS = {
     "id",
@@ -53,7 +54,9 @@ def customer_list(
     """Customers the actor may see, filtered, searched and ordered.
 
     ``filters`` keys: owner, tag, level, industry, source, province, city, lifecycle_stage, kind,
-    created_from/created_to, contacted_from/contacted_to (dates), never_contacted (bool).
+    created_from/created_to, contacted_from/contacted_to (dates), never_contacted (bool), custom
+    (``{key: value or {"gte", "lte"}}`` on filterable custom fields). ``ordering`` may also be
+    ``custom.<key>`` / ``-custom.<key>`` for a filterable custom field.
     """
     base = Customer.all_objects.filter(deleted_at__isnull=not deleted)
     qs = policy.visible(actor, base, "customers")
@@ -84,12 +87,17 @@ def customer_list(
         qs = qs.filter(last_contacted_at__lt=_day_start(f["contacted_to"] + dt.timedelta(days=1)))
     if f.get("never_contacted"):
         qs = qs.filter(last_contacted_at__isnull=True)
+    if f.get("custom"):
+        qs = custom_filter(qs, "customers.customer", f["custom"])
     if q:
         qs = customers_search(qs, q)
-    if ordering not in ORDERINGS:
+    custom_order = custom_sort_key("customers.customer", ordering)
+    if custom_order is None and ordering not in ORDERINGS:
         ordering = "-id"
     tie = "-id" if ordering.startswith("-") else "id"
     order = [ordering] if ordering.lstrip("-") == "id" else [ordering, tie]
+    if custom_order is not None:
+        order = [custom_order, tie]
     return (
         qs.select_related("owner", "level", "industry", "source")
         .prefetch_related("tags")

@@ -49,6 +49,7 @@ from guanxi.customers.models import (
     Tag,
 )
 from guanxi.customers.search import customers_reindex
+from guanxi.customization.values import custom_values_clean
 
 MODULE = "customers"
 RECYCLE_BIN_DAYS = 30
@@ -180,11 +181,17 @@ def _date(data: Mapping[str, Any], name: str) -> dt.date | None:
         raise ValidationError(_("Enter a valid date (YYYY-MM-DD)."), field=name) from exc
 
 
-def _custom(data: Mapping[str, Any], name: str = "custom") -> dict[str, Any]:
-    value = data.get(name) or {}
-    if not isinstance(value, dict):
-        raise ValidationError(_("Custom fields must be an object."), field=name)
-    return value
+def _custom(
+    data: Mapping[str, Any],
+    model_label: str,
+    *,
+    partial: bool,
+    actor: Any = None,
+    instance: Any = None,
+) -> dict[str, Any]:
+    return custom_values_clean(
+        model_label, data.get("custom"), partial, actor=actor, instance=instance
+    )
 
 
 def _website(data: Mapping[str, Any]) -> str:
@@ -222,7 +229,9 @@ def _actor_id(actor: Any) -> int | None:
 # --- customers ------------------------------------------------------------------------------
 
 
-def _clean_customer(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
+def _clean_customer(
+    data: Mapping[str, Any], *, partial: bool, actor: Any = None, instance: Any = None
+) -> dict[str, Any]:
     """Validate and normalise customer fields; with ``partial`` only the keys present."""
     cleaners: dict[str, Any] = {
         "kind": lambda: _choice(data, "kind", CustomerKind),
@@ -239,7 +248,9 @@ def _clean_customer(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]
         "email": lambda: _email(data, "email"),
         "description": lambda: _text(data, "description", multiline=True),
         "next_follow_up_on": lambda: _date(data, "next_follow_up_on"),
-        "custom": lambda: _custom(data),
+        "custom": lambda: _custom(
+            data, "customers.customer", partial=partial, actor=actor, instance=instance
+        ),
         "industry": lambda: data.get("industry"),
         "level": lambda: data.get("level"),
         "source": lambda: data.get("source"),
@@ -249,7 +260,7 @@ def _clean_customer(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]
     for name in CUSTOMER_FIELDS:
         if partial and name not in data:
             continue
-        if not partial and name not in data and name not in ("name",):
+        if not partial and name not in data and name not in ("name", "custom"):
             continue
         cleaned[name] = cleaners[name]()
     return cleaned
@@ -282,7 +293,7 @@ def customer_create(
     Raises ValidationError naming the field for bad input, PermissionDenied without the right.
     """
     policy.require(actor, Action.CREATE, MODULE)
-    cleaned = _clean_customer(data, partial=False)
+    cleaned = _clean_customer(data, partial=False, actor=actor)
     cleaned.setdefault("owner", actor if getattr(actor, "pk", None) else None)
     customer = Customer(created_by=actor if _actor_id(actor) else None, created_via=created_via)
     _apply_customer(customer, cleaned)
@@ -320,7 +331,7 @@ def customer_update(
         raise NotFound()
     _check_version(customer, version)
     data = policy.writable_data(actor, MODULE, data, customer)
-    cleaned = _clean_customer(data, partial=True)
+    cleaned = _clean_customer(data, partial=True, actor=actor, instance=customer)
     before = {
         **_customer_snapshot(customer),
         "tags": sorted(customer.tags.values_list("pk", flat=True)),
@@ -555,7 +566,9 @@ def tag_delete(*, actor: Any, tag: Tag) -> None:
 # --- contacts -------------------------------------------------------------------------------
 
 
-def _clean_contact(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
+def _clean_contact(
+    data: Mapping[str, Any], *, partial: bool, actor: Any = None, instance: Any = None
+) -> dict[str, Any]:
     cleaners: dict[str, Any] = {
         "name": lambda: _text(data, "name", required=True, limit=100),
         "title": lambda: _text(data, "title"),
@@ -566,11 +579,13 @@ def _clean_contact(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
         "birthday": lambda: _date(data, "birthday"),
         "is_primary": lambda: bool(data.get("is_primary")),
         "notes": lambda: _text(data, "notes", multiline=True),
-        "custom": lambda: _custom(data),
+        "custom": lambda: _custom(
+            data, "customers.contact", partial=partial, actor=actor, instance=instance
+        ),
     }
     cleaned = {}
     for name in CONTACT_FIELDS:
-        if name in data or (not partial and name == "name"):
+        if name in data or (not partial and name in ("name", "custom")):
             cleaned[name] = cleaners[name]()
     birthday = cleaned.get("birthday")
     if birthday and birthday > timezone.localdate():
@@ -601,7 +616,7 @@ def contact_create(
     policy.require(actor, Action.EDIT, MODULE, customer)
     if customer.is_deleted:
         raise NotFound()
-    cleaned = _clean_contact(data, partial=False)
+    cleaned = _clean_contact(data, partial=False, actor=actor)
     contact = Contact(
         customer=customer, created_by=actor if _actor_id(actor) else None, created_via=created_via
     )
@@ -636,7 +651,7 @@ def contact_update(
         raise NotFound()
     _check_version(contact, version)
     data = policy.writable_data(actor, MODULE, data, contact)
-    cleaned = _clean_contact(data, partial=True)
+    cleaned = _clean_contact(data, partial=True, actor=actor, instance=contact)
     before = audit.snapshot(contact, CONTACT_FIELDS)
     _apply_contact(contact, cleaned)
     changes = audit.diff(
@@ -743,8 +758,8 @@ def _clean_interaction(
         cleaned["contact"] = contact
     if "next_follow_up_on" in data:
         cleaned["next_follow_up_on"] = _date(data, "next_follow_up_on")
-    if "custom" in data:
-        cleaned["custom"] = _custom(data)
+    if "custom" in data or not partial:
+        cleaned["custom"] = _custom(data, "customers.interaction", partial=partial)
     if not partial and not (cleaned.get("subject") or cleaned.get("content")):
         raise ValidationError(_("Write a subject or some content."), field="content")
     return cleaned

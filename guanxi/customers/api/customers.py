@@ -34,6 +34,7 @@ from guanxi.customers.serializers import (
     CustomerInputSerializer,
     CustomerOutputSerializer,
 )
+from guanxi.customization.selectors import custom_filters_from_query
 
 MODULE = "customers"
 TAG = "customers"
@@ -56,13 +57,18 @@ class CustomerListView(ApiView):
         summary="List customers",
         description=(
             "Customers you may see, filtered, searched (`q`) and ordered (`ordering`), "
-            "one cursor page at a time (follow `next`)."
+            "one cursor page at a time (follow `next`). Filterable custom fields filter with "
+            "`cf_<key>=value`, and numbers, amounts and dates also with `cf_<key>__gte=` and "
+            "`cf_<key>__lte=`."
         ),
         parameters=[CustomerFilterSerializer],
         responses={200: CustomerOutputSerializer(many=True), **error_responses(400, 401, 403)},
     )
     def get(self, request: Request) -> Response:
         params = self.query(CustomerFilterSerializer)
+        custom = custom_filters_from_query(request.query_params)
+        if custom:
+            params["custom"] = custom
         queryset = selectors.customer_list(
             actor=request.user,
             q=params.pop("q", ""),

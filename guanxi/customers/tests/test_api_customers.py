@@ -17,6 +17,7 @@ from guanxi.customers.models import (
     Source,
 )
 from guanxi.customers.tests.api_support import error_field, stored_state
+from guanxi.customization.models import FieldDefinition
 from guanxi.testing import factories
 
 URL = "/api/v1/customers/"
@@ -38,6 +39,9 @@ def lookups(db):
 def test_create_stores_the_customer_and_answers_with_it(rep_api, rep, lookups):
     # given two tags
     vip, north = factories.TagFactory(name="VIP"), factories.TagFactory(name="华北")
+    FieldDefinition.objects.create(
+        model="customers.customer", key="erp_id", label_zh="ERP", field_type="text"
+    )
 
     # when the rep creates a customer with every kind of field
     response = rep_api.post(
