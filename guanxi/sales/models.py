@@ -7,6 +7,7 @@ it was converted with, and its amount in CNY (``amount_cny``) so that every tota
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -18,8 +19,8 @@ from guanxi.core.crypto import EncryptedTextField
 from guanxi.core.models import BaseModel, SoftDeleteModel
 
 BASE_CURRENCY = "CNY"
-MONEY = {"max_digits": 18, "decimal_places": 2}
-RATE = {"max_digits": 18, "decimal_places": 6}
+MONEY: dict[str, Any] = {"max_digits": 18, "decimal_places": 2}
+RATE: dict[str, Any] = {"max_digits": 18, "decimal_places": 6}
 
 
 class NamedRow(BaseModel):

@@ -234,7 +234,7 @@ def lead_claim(*, actor: Any, lead: Lead) -> Lead:
     ``claim_limit`` when the actor already holds as many leads of the pool as it allows.
     """
     policy.require(actor, Action.EDIT, MODULE)
-    pool = PublicPool.objects.filter(pk=lead.pool_id).first()
+    pool = PublicPool.objects.filter(pk=lead.pool_id).first() if lead.pool_id else None
     if pool is None or not pool.is_active:
         raise ValidationError(_("This lead is not in a public pool."), code="not_in_pool")
     # Serialise this rep's claims: the count below stays true until the transaction ends.

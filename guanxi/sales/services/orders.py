@@ -116,11 +116,12 @@ def quote_create(*, actor: Any, deal: Deal, valid_until: Any = None, notes: str 
 def _decide(actor: Any, quote: Quote, status: str) -> Quote:
     policy.require(actor, Action.EDIT, MODULE, quote.deal)
     quote = locked(Quote, quote.pk)
-    allowed = {
+    transitions: dict[str, set[str]] = {
         QuoteStatus.SENT: {QuoteStatus.DRAFT},
         QuoteStatus.ACCEPTED: {QuoteStatus.DRAFT, QuoteStatus.SENT},
         QuoteStatus.REJECTED: {QuoteStatus.DRAFT, QuoteStatus.SENT},
-    }[status]
+    }
+    allowed = transitions[status]
     if quote.status not in allowed:
         raise ValidationError(
             _("The quote is already “%(status)s”.") % {"status": quote.get_status_display()},
