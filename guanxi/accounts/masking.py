@@ -148,7 +148,7 @@ class ProtectedQuerySetMixin:
 
     def _fetch_all(self) -> None:
         super()._fetch_all()  # type: ignore[misc]
-        cache = self._result_cache  # type: ignore[attr-defined]
+        cache = self._result_cache  # type: ignore[has-type]
         if cache and self._guanxi_rules_for is not None:
             self._result_cache = [self._guanxi_protect(row) for row in cache]
 

@@ -312,7 +312,7 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="A machine-readable code, e.g. `invalid`, `not_found`.")
     message = serializers.CharField(help_text="A message for people, in their language.")
     field = serializers.CharField(allow_null=True, help_text="The offending field, if any.")
-    errors = ErrorItemSerializer(many=True, help_text="Every problem found.")
+    errors = ErrorItemSerializer(many=True, help_text="Every problem found.")  # type: ignore[assignment]
 
 
 ERROR_DESCRIPTIONS = {

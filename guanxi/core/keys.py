@@ -57,7 +57,12 @@ def encrypted_tables() -> list[EncryptedTable]:
         )
         if columns:
             tables.append(
-                EncryptedTable(meta.db_table, meta.pk.column, columns, meta.label_lower)
+                EncryptedTable(
+                    meta.db_table,
+                    str(meta.pk.column),
+                    tuple(str(column) for column in columns),
+                    meta.label_lower,
+                )
             )
     return tables
 

@@ -127,7 +127,9 @@ class CursorPagination(pagination.CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = "-id"
-    invalid_cursor_message = _("This cursor is not valid; start again from the first page.")
+    invalid_cursor_message = _(  # type: ignore[assignment]  # a lazy string is what DRF shows
+        "This cursor is not valid; start again from the first page."
+    )
     invalid_page_size_message = _("Enter a whole number of at least 1.")
 
     def get_page_size(self, request: Request) -> int:
@@ -158,7 +160,7 @@ class CursorPagination(pagination.CursorPagination):
                 parameter["description"] = "A page's cursor, from a `next` or `previous` link."
         return parameters
 
-    def paginate_queryset(
+    def paginate_queryset(  # type: ignore[override]  # only querysets are paginated here
         self, queryset: QuerySet, request: Request, view: Any = None
     ) -> list[Any] | None:
         self.request = request
@@ -262,7 +264,7 @@ class CursorPagination(pagination.CursorPagination):
             payload["i"] = True
         text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
         encoded = base64.urlsafe_b64encode(text.encode("utf-8")).decode("ascii").rstrip("=")
-        return replace_query_param(self.base_url, self.cursor_query_param, encoded)
+        return replace_query_param(self.base_url or "", self.cursor_query_param, encoded)
 
     def get_next_link(self) -> str | None:
         return self._link(self._next)

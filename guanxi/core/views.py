@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -35,9 +35,12 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["actor"].queryset = get_user_model().objects.order_by("username")
-        self.fields["action"].choices = [("", _("All")), *AuditAction.choices]
-        self.fields["object_type"].choices = [("", _("All")), *audit_selectors.record_types()]
+        actor_field = cast(forms.ModelChoiceField, self.fields["actor"])
+        actor_field.queryset = get_user_model().objects.order_by("username")
+        action_field = cast(forms.ChoiceField, self.fields["action"])
+        action_field.choices = [("", _("All")), *AuditAction.choices]
+        type_field = cast(forms.ChoiceField, self.fields["object_type"])
+        type_field.choices = [("", _("All")), *audit_selectors.record_types()]
         for name, field in self.fields.items():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs["class"] = css
@@ -136,7 +139,7 @@ def _rows(entries: Iterator[Any]) -> Iterator[list[str]]:
 
 @login_required
 @require_GET
-def audit_log_export(request: HttpRequest) -> HttpResponse:
+def audit_log_export(request: HttpRequest) -> StreamingHttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = form.filters()
     try:

@@ -215,5 +215,5 @@ def tag_get(*, actor: Any, pk: Any) -> Tag:
 def lookup_list(*, actor: Any, model: type[LookupValue]) -> QuerySet[LookupValue]:
     """Industries, sources or levels: shared lists every user who may view customers sees."""
     if not policy.can(actor, "view", "customers"):
-        return model.objects.none()
-    return model.objects.order_by("position", "id")
+        return model._default_manager.none()
+    return model._default_manager.order_by("position", "id")
