@@ -65,14 +65,15 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpR
 
 @login_required
 def settings_home(request: HttpRequest) -> HttpResponse:
-    """Administrators land on the users; auditors on the audit log."""
+    """Administrators land on the users, auditors on the audit log, everyone else on her own
+    security settings."""
     from guanxi.accounts import policy
 
     if policy.can(request.user, "admin", selectors.ADMIN_MODULE):
         return redirect("settings:user-list")
     if policy.can(request.user, "view", "audit"):
         return redirect("settings:audit-log")
-    raise DjangoPermissionDenied(_("Only an administrator can do this."))
+    return redirect("settings:security")
 
 
 # --- users ----------------------------------------------------------------------------------
