@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from guanxi.accounts import policy
 from guanxi.accounts.policy import Action
 from guanxi.core.errors import NotFound
+from guanxi.customers.models import Contact, Customer, CustomerKind
 from guanxi.dataio import engine
 from guanxi.dataio.models import (
+    DuplicatePair,
+    DuplicateScan,
+    ExportJob,
     FileFormat,
     ImportJob,
     ImportMapping,
     ImportRowError,
     ImportStatus,
+    MergeRecord,
+    PairStatus,
+    QualityReport,
 )
 from guanxi.dataio.services.bulk import COMMITS, Position
 
@@ -189,3 +196,155 @@ def import_job_summary(job: ImportJob) -> dict[str, Any]:
         "finished": job.status
         in (ImportStatus.DONE, ImportStatus.CANCELLED, ImportStatus.FAILED, ImportStatus.UNDONE),
     }
+
+
+# --- duplicates -----------------------------------------------------------------------------
+
+
+def duplicate_pair_list(*, actor: Any, status: str = PairStatus.OPEN) -> QuerySet[DuplicatePair]:
+    """Pairs of the review queue where the actor may see both customers, best score first."""
+    visible = policy.visible(actor, Customer.objects.all(), "customers")
+    return (
+        DuplicatePair.objects.filter(status=status)
+        .filter(customer_a__in=visible.values("pk"), customer_b__in=visible.values("pk"))
+        .select_related("customer_a", "customer_b", "customer_a__owner", "customer_b__owner")
+        .order_by("-score", "-id")
+    )
+
+
+def duplicate_pair_get(*, actor: Any, pk: Any) -> DuplicatePair:
+    try:
+        return duplicate_pair_list(actor=actor).get(pk=int(pk))
+    except (DuplicatePair.DoesNotExist, TypeError, ValueError) as exc:
+        raise NotFound() from exc
+
+
+def merge_record_list(*, actor: Any) -> QuerySet[MergeRecord]:
+    """Merges the actor may take back: those of customers she may still see."""
+    visible = policy.visible(actor, Customer.objects.all(), "customers")
+    return (
+        MergeRecord.objects.filter(survivor__in=visible.values("pk"))
+        .select_related("survivor", "merged", "created_by")
+        .order_by("-id")
+    )
+
+
+def merge_record_get(*, actor: Any, pk: Any) -> MergeRecord:
+    try:
+        return merge_record_list(actor=actor).get(pk=int(pk))
+    except (MergeRecord.DoesNotExist, TypeError, ValueError) as exc:
+        raise NotFound() from exc
+
+
+def duplicate_scan_latest() -> DuplicateScan | None:
+    return DuplicateScan.objects.order_by("-id").first()
+
+
+@dataclass
+class DuplicateHint:
+    """A customer that looks like the one being entered. For a customer outside the actor's
+    scope only the reasons are given (not its name, nor who owns it)."""
+
+    reasons: list[str]
+    score: int
+    customer: Customer | None = None
+
+    @property
+    def visible(self) -> bool:
+        return self.customer is not None
+
+
+def customer_find_duplicates(
+    *, actor: Any, data: Mapping[str, Any], exclude_id: int | None = None, limit: int = 5
+) -> list[DuplicateHint]:
+    """Customers that look like ``data`` (a customer form's values: name, kind, phone, email,
+    and the first contact's mobile/phone/email if given), for a warning before saving.
+
+    Same phone or e-mail (also a contact's), same company name whatever the legal form, or a
+    very similar company name. Invalid phones and e-mails are ignored (the form reports them).
+    """
+    from guanxi.core import crypto
+    from guanxi.core.normalize import (
+        NormalizeError,
+        company_name_key,
+        normalize_email,
+        normalize_phone,
+    )
+
+    def key(value: Any, purpose: str) -> str:
+        try:
+            text = (normalize_phone if purpose == "phone" else normalize_email)(str(value or ""))
+        except NormalizeError:
+            return ""
+        return crypto.blind_index(text, purpose=purpose) if text else ""
+
+    phones = {key(data.get(n), "phone") for n in ("phone", "mobile", "contact_mobile")} - {""}
+    emails = {key(data.get(n), "email") for n in ("email", "contact_email")} - {""}
+    kind = data.get("kind") or CustomerKind.COMPANY
+    name_key = company_name_key(str(data.get("name") or "")) if kind == CustomerKind.COMPANY else ""
+    reasons: dict[int, set[str]] = {}
+    alive = Customer.objects.all()
+    if exclude_id:
+        alive = alive.exclude(pk=exclude_id)
+    if phones:
+        for pk in alive.filter(phone_bidx__in=phones).values_list("pk", flat=True)[:50]:
+            reasons.setdefault(pk, set()).add("phone")
+        for pk in Contact.objects.filter(
+            Q(mobile_bidx__in=phones) | Q(phone_bidx__in=phones),
+            customer__in=alive.values("pk"),
+        ).values_list("customer_id", flat=True)[:50]:
+            reasons.setdefault(pk, set()).add("phone")
+    if emails:
+        for pk in alive.filter(email_bidx__in=emails).values_list("pk", flat=True)[:50]:
+            reasons.setdefault(pk, set()).add("email")
+        for pk in Contact.objects.filter(
+            email_bidx__in=emails, customer__in=alive.values("pk")
+        ).values_list("customer_id", flat=True)[:50]:
+            reasons.setdefault(pk, set()).add("email")
+    if len(name_key) >= 2:
+        companies = alive.filter(kind=CustomerKind.COMPANY)
+        for pk in companies.filter(name_key=name_key).values_list("pk", flat=True)[:50]:
+            reasons.setdefault(pk, set()).add("name")
+        if len(name_key) >= 4:
+            from rapidfuzz import fuzz
+
+            candidates = companies.filter(name_key__startswith=name_key[:2]).exclude(
+                name_key=name_key
+            )
+            for pk, other in candidates.values_list("pk", "name_key")[:500]:
+                if fuzz.ratio(name_key, other) >= 88:
+                    reasons.setdefault(pk, set()).add("similar_name")
+    if not reasons:
+        return []
+    scores = {"phone": 90, "email": 90, "name": 95, "similar_name": 85}
+    ranked = sorted(
+        reasons.items(),
+        key=lambda item: (-max(scores[r] for r in item[1]) - 5 * len(item[1]), item[0]),
+    )[:limit]
+    shown = {
+        c.pk: c
+        for c in policy.visible(
+            actor, Customer.objects.filter(pk__in=[pk for pk, _r in ranked]), "customers"
+        ).select_related("owner")
+    }
+    return [
+        DuplicateHint(
+            reasons=sorted(found),
+            score=min(100, max(scores[r] for r in found) + 5 * (len(found) - 1)),
+            customer=shown.get(pk),
+        )
+        for pk, found in ranked
+    ]
+
+
+def quality_report_latest(*, actor: Any) -> QualityReport | None:
+    if not getattr(actor, "is_authenticated", False):
+        return None
+    return QualityReport.objects.filter(created_by=actor.pk).order_by("-id").first()
+
+
+def export_job_get(*, actor: Any, pk: Any) -> ExportJob:
+    try:
+        return ExportJob.objects.get(pk=int(pk), created_by=getattr(actor, "pk", None))
+    except (ExportJob.DoesNotExist, TypeError, ValueError) as exc:
+        raise NotFound() from exc

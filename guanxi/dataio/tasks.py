@@ -54,3 +54,17 @@ def export_files_purge_task() -> int:
     from guanxi.dataio.services.exports import export_files_purge
 
     return export_files_purge()
+
+
+@db_task()
+def duplicate_scan_run_task(scan_id: int) -> Any:
+    from guanxi.dataio.services.duplicates import duplicate_scan_run
+
+    return duplicate_scan_run(scan_id=scan_id).status
+
+
+@db_task()
+def quality_report_run_task(report_id: int) -> Any:
+    from guanxi.dataio.services.quality import quality_report_run
+
+    return quality_report_run(report_id=report_id).status
