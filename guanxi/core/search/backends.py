@@ -20,6 +20,7 @@ Exact keys (``Document.keys``) go to ``core.SearchKey`` (btree), shared by every
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -245,19 +246,23 @@ class SearchIndex:
                 terms.extend(clause.terms)
                 continue
             ids = self._lookup_keys(clause.keys, using)
-            if ids is None:
-                sql, params = self._keys_sql(clause.keys)
-                by_key = Q(pk__in=RawSQL(sql, params))
-            elif ids:
-                by_key = Q(pk__in=ids)
-            elif clause.terms:
+            if ids == [] and clause.terms:
                 terms.extend(clause.terms)
                 continue
-            else:
+            if ids == []:
                 return Q(pk__in=[])
+            if ids is None:
+                also = self._keys_sql(clause.keys)
+            elif vendor == SQLITE:
+                also = ("SELECT value FROM json_each(%s)", [json.dumps(ids)])
+            else:
+                also = ("SELECT unnest(%s::bigint[])", [ids])
             if clause.terms:
-                by_key |= Q(TextMatch(self.table, vendor, clause.terms, drives=False))
-            condition &= by_key
+                # One IN over a UNION, not an OR of two INs: PostgreSQL plans an OR of sublinks
+                # as a filter on every row of the table.
+                condition &= Q(TextMatch(self.table, vendor, clause.terms, also=also))
+            else:
+                condition &= Q(pk__in=RawSQL(*also))
         if terms:
             condition &= Q(TextMatch(self.table, vendor, terms))
         return condition
@@ -283,13 +288,21 @@ class TextMatch(Expression):
     conditional = True
 
     def __init__(
-        self, table: str, vendor: str, terms: Sequence[Term], *, drives: bool = True, pk: Any = None
+        self,
+        table: str,
+        vendor: str,
+        terms: Sequence[Term],
+        *,
+        also: tuple[str, list[Any]] | None = None,
+        pk: Any = None,
     ) -> None:
         super().__init__(output_field=BooleanField())
         self.table = table
         self.vendor = vendor
         self.terms = tuple(terms)
-        self.drives = drives and vendor == SQLITE
+        # ``also``: a subquery of further ids that match (records found by an exact key).
+        self.also = also
+        self.drives = also is None and vendor == SQLITE
         self.key = next(_match_keys)
         self.pk = pk if pk is not None else F("pk")
 
@@ -315,6 +328,8 @@ class TextMatch(Expression):
         else:
             sql = f"SELECT id FROM {self.table} WHERE tsv @@ %s::tsquery"
             params = [tsquery_text(self.terms)]
+        if self.also is not None:
+            sql, params = f"{sql} UNION ALL {self.also[0]}", [*params, *self.also[1]]
         return f"{pk_sql} IN ({sql})", [*pk_params, *params]
 
 
