@@ -167,10 +167,10 @@ def test_domains_drop_www_and_keep_their_labels() -> None:
 # --- queries ------------------------------------------------------------------------------------
 
 
-def test_a_chinese_query_looks_for_its_bigrams_exactly() -> None:
-    assert parse_query("华为技术").clauses == (
-        Clause(terms=(Term("华为"), Term("为技"), Term("技术"))),
-    )
+def test_a_chinese_query_looks_for_the_bigrams_that_cover_it_exactly() -> None:
+    assert parse_query("华为技术").clauses == (Clause(terms=(Term("华为"), Term("技术"))),)
+    assert parse_query("新客户").clauses == (Clause(terms=(Term("新客"), Term("客户"))),)
+    assert parse_query("华为").clauses == (Clause(terms=(Term("华为"),)),)
     assert parse_query("张").clauses == (Clause(terms=(Term("张"),)),)
 
 
