@@ -365,3 +365,19 @@ def test_last_contacted_comes_from_the_timeline(rep_api, rep, customer):
     # then the customer shows when it was last contacted
     body = rep_api.get(detail_url(customer)).json()
     assert dt.datetime.fromisoformat(body["last_contacted_at"]) == yesterday
+
+
+def test_listing_collaborators_costs_the_same_queries_for_one_or_many(
+    rep_api, rep, customer, django_assert_num_queries
+):
+    url = f"{detail_url(customer)}collaborators/"
+    services.collaborator_set(actor=rep, customer=customer, user=factories.UserFactory())
+    rep_api.get(url)
+
+    # token + roles, the customer with its tags and its collaborators (with their users)
+    with django_assert_num_queries(5):
+        assert len(rep_api.get(url).json()) == 1
+    for _ in range(4):
+        services.collaborator_set(actor=rep, customer=customer, user=factories.UserFactory())
+    with django_assert_num_queries(5):
+        assert len(rep_api.get(url).json()) == 5

@@ -90,6 +90,8 @@ UNSCOPED: dict[str, tuple[str, str, Any, int]] = {
     "industry-list": ("get", "/industries/", None, 200),
     "source-list": ("get", "/sources/", None, 200),
     "level-list": ("get", "/levels/", None, 200),
+    "user-list": ("get", "/users/", None, 200),
+    "user-retrieve": ("get", "/users/{helper}/", None, 200),
 }
 SCOPED_WRITES = [name for name, spec in ENDPOINTS.items() if spec[0] != "get"]
 SCOPED_READS = [name for name, spec in ENDPOINTS.items() if spec[0] == "get"]

@@ -131,3 +131,17 @@ def test_active_users_are_listed_as_owner_choices(rep_api, rep, other_rep):
     assert "rep" in usernames
     assert "other" in usernames
     assert "gone" not in usernames
+
+
+def test_listing_users_costs_the_same_queries_for_one_or_many(
+    rep_api, rep, django_assert_num_queries
+):
+    rep_api.get("/api/v1/users/")
+
+    # the token that authenticates, the page (with departments)
+    with django_assert_num_queries(2):
+        first = len(rep_api.get("/api/v1/users/").json()["results"])
+    for i in range(5):
+        factories.UserFactory(username=f"colleague{i}", department=rep.department)
+    with django_assert_num_queries(2):
+        assert len(rep_api.get("/api/v1/users/").json()["results"]) == first + 5
