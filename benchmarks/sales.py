@@ -399,6 +399,7 @@ def run(args: argparse.Namespace) -> int:
     if reuse:
         ids = json.loads(marker.read_text())
         print(f"{args.db}: reusing {args.deals:,} deals")
+        call_command("migrate", verbosity=0)
     else:
         print(f"{args.db}: migrating and loading {args.deals:,} deals")
         call_command("migrate", verbosity=0)
