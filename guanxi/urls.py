@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("guanxi.accounts.urls")),
     path("customers/", include("guanxi.customers.urls")),
     path("sales/", include("guanxi.sales.urls")),
+    path("data/", include("guanxi.dataio.urls")),
     path("settings/custom-fields/", include("guanxi.customization.urls")),
     path("settings/", include("guanxi.accounts.admin_urls")),
     path("api/v1/", include("guanxi.api_urls")),

@@ -20,9 +20,7 @@ from django.core.files import File
 from guanxi.dataio.models import ImportJob
 from guanxi.dataio.readers import BadRow, Table, open_table
 from guanxi.dataio.rows import ImportRow, RowError, RowParser, non_empty, parser_for
-from guanxi.dataio.services.bulk import COMMITS, BatchOutcome, Position
-
-BATCH_SIZE = 1000
+from guanxi.dataio.services.bulk import BATCH_SIZE, COMMITS, BatchOutcome, Position
 
 Progress = Callable[[ImportJob], None]
 

@@ -42,6 +42,7 @@ from guanxi.dataio.models import (
 from guanxi.dataio.rows import ImportRow, RowError, RowParser
 
 MODULE = "customers"
+BATCH_SIZE = 1000  # rows per committed batch
 _CLEAN_TAKES_ACTOR = "actor" in inspect.signature(customer_services._clean_customer).parameters
 
 

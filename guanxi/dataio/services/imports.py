@@ -53,7 +53,7 @@ from guanxi.dataio.models import (
     OnDuplicate,
 )
 from guanxi.dataio.readers import detect_format
-from guanxi.dataio.services.bulk import Superseded, ensure_can_import, id_ranges
+from guanxi.dataio.services.bulk import BATCH_SIZE, Superseded, ensure_can_import, id_ranges
 
 logger = logging.getLogger(__name__)
 
@@ -363,7 +363,7 @@ def import_job_run(
     runner: str = "",
     take_over: bool = False,
     progress: Callable[[ImportJob], None] | None = None,
-    batch_size: int = engine.BATCH_SIZE,
+    batch_size: int = BATCH_SIZE,
 ) -> ImportJob:
     """Run (or resume) an import to its end; safe to call twice: a job another live run owns,
     or one that is finished, is left alone.
