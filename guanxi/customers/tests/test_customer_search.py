@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Count
 
 from guanxi.core.models import SearchKey
 from guanxi.core.search import Document, capped_count
@@ -303,3 +304,24 @@ def test_search_rebuild_restores_a_lost_index(rep: Any, xingchen: Any, others: A
     assert found(rep, "星辰") == ["北京星辰科技有限公司"]
     assert found(rep, "5678") == ["北京星辰科技有限公司"]
     assert found(rep, "yinhang") == ["重庆银行股份有限公司"]
+
+
+def test_search_results_can_be_grouped_and_counted(
+    rep: Any, other_rep: Any, xingchen: Any, others: Any, admin: Any
+) -> None:
+    services.customer_create(actor=other_rep, data={"name": "广州星辰贸易有限公司"})
+
+    counts = (
+        customer_list(actor=admin, q="有限公司")
+        .order_by()
+        .values("owner__username")
+        .annotate(n=Count("id"))
+        .order_by("owner__username")
+    )
+
+    assert list(counts) == [
+        {"owner__username": "other", "n": 1},
+        {"owner__username": "rep", "n": 3},
+    ]
+    assert customer_list(actor=admin, q="星辰").exists()
+    assert customer_list(actor=admin, q="xingchen").count() == 2
