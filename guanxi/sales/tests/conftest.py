@@ -4,7 +4,21 @@ from typing import Any
 
 import pytest
 
-from guanxi.sales.models import CloseReason, Pipeline, ReasonKind, Stage
+from guanxi.sales import defaults
+from guanxi.sales.models import CloseReason, Pipeline, PublicPool, ReasonKind, Stage
+
+
+@pytest.fixture(autouse=True)
+def _sales_defaults(request: Any) -> None:
+    """The default pipeline, reasons and pool, as the data migrations create them; put back when
+    a transactional test (here or elsewhere on this worker) has emptied the tables."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(
+        marker and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    defaults.seed(Pipeline, Stage, CloseReason)
+    defaults.seed_pool(PublicPool)
 
 
 @pytest.fixture
