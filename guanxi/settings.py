@@ -228,6 +228,11 @@ CACHES = {
 GUANXI_KEY_FILE = Path(env("GUANXI_KEY_FILE", str(VAR_DIR / "keys.json")))
 GUANXI_ENCRYPTION_KEYS = env("GUANXI_ENCRYPTION_KEYS")
 
+# --- Backups (guanxi backup; a nightly one when GUANXI_BACKUP_KEEP > 0) ---------------------
+GUANXI_BACKUP_DIR = env("GUANXI_BACKUP_DIR")
+GUANXI_BACKUP_KEEP = int(env("GUANXI_BACKUP_KEEP", "0"))
+GUANXI_BACKUP_HOUR = int(env("GUANXI_BACKUP_HOUR", "2"))
+
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -166,3 +166,18 @@ def test_moving_from_sqlite_to_postgresql_keeps_every_row(db, tmp_path, settings
         ).count()
         == 1
     )
+
+
+def test_the_nightly_task_keeps_the_newest_backups(db, tmp_path, settings):
+    from guanxi.ops.tasks import backup_create_task
+
+    settings.GUANXI_BACKUP_DIR = str(tmp_path)
+    settings.GUANXI_BACKUP_KEEP = 2
+    for _ in range(3):
+        backup_create_task.call_local()
+
+    assert len(list(tmp_path.glob("guanxi-backup-*.tar.gz"))) == 2
+
+    settings.GUANXI_BACKUP_KEEP = 0
+    backup_create_task.call_local()
+    assert len(list(tmp_path.glob("guanxi-backup-*.tar.gz"))) == 2
