@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.db import transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from guanxi.accounts import policy
@@ -379,10 +379,17 @@ def import_job_run(
     def is_cancelled() -> bool:
         return ImportJob.objects.filter(pk=job_id, cancel_requested=True).exists()
 
+    language = getattr(job.created_by, "language", "") or settings.LANGUAGE_CODE
     try:
-        result = engine.run(
-            job, runner=runner, is_cancelled=is_cancelled, progress=progress, batch_size=batch_size
-        )
+        # The reasons rows are refused are written in the language of the one who imports.
+        with translation.override(language):
+            result = engine.run(
+                job,
+                runner=runner,
+                is_cancelled=is_cancelled,
+                progress=progress,
+                batch_size=batch_size,
+            )
     except Superseded:
         return ImportJob.objects.get(pk=job_id)
     except ApplicationError as exc:

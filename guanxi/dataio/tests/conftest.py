@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from guanxi.accounts import default_roles
 from guanxi.accounts import services as account_services
@@ -18,12 +19,21 @@ from guanxi.dataio.models import ImportJob
 from guanxi.testing import factories
 
 
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    """Messages are asserted in English (the source language of the catalogue)."""
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def importer(db: Any, head_department: Any) -> Any:
-    """A sales director: sees every customer, may import and export."""
+    """A sales director who reads Guanxi in English: sees every customer, may import and
+    export (imports report in their owner's language)."""
     return factories.UserFactory(
         username="director",
         department=head_department,
+        language="en",
         roles=[account_services.role_by_code(default_roles.SALES_DIRECTOR)],
     )
 

@@ -204,3 +204,33 @@ def test_the_bulk_insert_stores_what_a_save_stores(run_import: Any, importer: An
     assert address.startswith("gx1:")
     assert imported.created_at is not None
     assert imported.version == 1
+
+
+def test_bad_rows_in_a_file_are_reported_and_the_rest_goes_in(run_import: Any) -> None:
+    # ragged rows, a 100,000-character cell, a formula, a cell too big for the CSV reader
+    content = csv_bytes(
+        [
+            ["客户名称", "城市", "备注"],
+            ["好公司", "北京", "ok"],
+            ["多一列公司", "上海", "x", "多出来的"],
+            ["少一列公司"],
+            ["长备注公司", "广州", "备" * 100_000],
+            ["=1+2", "深圳", "@SUM(A1)"],
+            ["超大单元格", "杭州", "x" * 200_000],
+            ["逗号结尾公司", "南京", "", "", ""],
+        ]
+    )
+    job = run_import(content)
+    assert sorted(Customer.objects.values_list("name", flat=True)) == [
+        "=1+2",
+        "好公司",
+        "少一列公司",
+        "逗号结尾公司",
+    ]
+    assert Customer.objects.get(name="=1+2").description == "@SUM(A1)"
+    errors = {e.row_number: (e.column, e.message) for e in job.row_errors.order_by("row_number")}
+    assert errors == {
+        3: ("", "This row has 4 cells but the header has 3 columns."),
+        5: ("备注", "Too long: at most 20000 characters."),
+        7: ("", "A cell is longer than 131072 characters."),
+    }

@@ -19,11 +19,20 @@ from guanxi.dataio.tests.conftest import csv_bytes
 from guanxi.testing import factories
 
 
+def _client(user: Any) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(user)
+    return client
+
+
 @pytest.fixture
 def director_client(importer: Any) -> Client:
-    client = Client()
-    client.force_login(importer)
-    return client
+    return _client(importer)
+
+
+@pytest.fixture
+def rep_client(rep: Any) -> Client:
+    return _client(rep)
 
 
 def _upload(client: Client, content: bytes, name: str = "客户.csv", kind: str = "customers") -> Any:
