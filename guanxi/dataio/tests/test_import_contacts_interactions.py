@@ -46,7 +46,9 @@ def test_contacts_only_on_customers_the_importer_may_change(
             "customers": {"actions": ["view", "create", "edit", "import"], "scope": "own"}
         },
     )
-    clerk = factories.UserFactory(username="clerk", department=department, roles=[role])
+    clerk = factories.UserFactory(
+        username="clerk", department=department, language="en", roles=[role]
+    )
     own = factories.CustomerFactory(owner=clerk, name="自己的客户")
     hidden = factories.CustomerFactory(owner=rep, name="别人的客户")
     content = csv_bytes([["客户ID", "姓名"], [str(own.pk), "赵六"], [str(hidden.pk), "钱七"]])
