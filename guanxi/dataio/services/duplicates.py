@@ -6,8 +6,8 @@ The scan never compares all pairs. It finds candidates in blocks:
   (``phone_bidx``, ``mobile_bidx``, ``email_bidx``), grouped by the database;
 - exact company-name keys (``name_key``: 有限公司, spaces, brackets… removed);
 - similar company names, compared with rapidfuzz only within a sliding window over the names in
-  sorted order, once as they are and once without a leading place name (北京, 上海市…), so that
-  "北京星辰科技" meets "星辰科技";
+  sorted order: as they are, without a leading place name (北京, 上海市…) so that "北京星辰科技"
+  meets "星辰科技", and read backwards so that a typo near the start does not hide a twin;
 - people with the same name in the same city.
 
 A merge keeps one customer, takes the chosen fields from the other, moves every record that
@@ -235,6 +235,11 @@ def _fuzzy(pairs: _Pairs) -> int:
             yield key, pk, city
 
     _window(pairs, first_pass())
+    cores.sort()
+    _window(pairs, cores, equal=92)
+    # Read backwards, names differing near their start (a typo in the brand) meet as well.
+    for index, (core, pk, city) in enumerate(cores):
+        cores[index] = (core[::-1], pk, city)
     cores.sort()
     _window(pairs, cores, equal=92)
     cores.clear()
