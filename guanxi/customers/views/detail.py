@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
+from django.apps import apps
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -213,6 +214,8 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         },
         "can_edit": can_edit,
         "can_delete": policy.can(actor, Action.DELETE, MODULE, customer),
+        # Modules above customers (sales) add their own tab, loaded from their own views.
+        "show_deals": apps.is_installed("guanxi.sales") and policy.can(actor, Action.VIEW, "sales"),
         "contact_form": _contact_form(request),
         "interaction_form": InteractionForm.for_new(contacts=contacts),
         "attachment_form": AttachmentForm(auto_id="attachment-new-%s"),
