@@ -12,9 +12,7 @@ from guanxi.core.models import AuditAction, AuditEntry
 
 
 @transaction.atomic
-def audit_log_export_record(
-    *, actor: Any, filters: Mapping[str, Any], count: int
-) -> AuditEntry:
+def audit_log_export_record(*, actor: Any, filters: Mapping[str, Any], count: int) -> AuditEntry:
     """Note in the log itself that someone exported (part of) the log, with which filters."""
     return audit.record(
         actor,
