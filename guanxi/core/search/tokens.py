@@ -201,7 +201,8 @@ def pinyin_tokens(name: str, *, person: bool = False) -> list[str]:
     """Pinyin and initials of a name's Chinese runs, from every character position.
 
     张三 gives zhangsan, san and zs: typing the start of the name, or of any word inside it
-    (a brand after the city), in full pinyin or in initials finds it.
+    (a brand after the city), in full pinyin or in initials finds it. 星辰科技 also gives the
+    two-syllable words xingchen, chenke, keji.
     """
     tokens: list[str] = []
     for index, run in enumerate(_HAN.findall(fold(name))):
@@ -212,6 +213,10 @@ def pinyin_tokens(name: str, *, person: bool = False) -> list[str]:
                 continue
             full = "".join(window)[:MAX_TOKEN_LENGTH]
             tokens.append(full)
+            if len(window) > 2:
+                # The word at this position alone (dalian of 大连星辰…): common ones give
+                # PostgreSQL's planner a frequency to estimate a prefix such as dali by.
+                tokens.append(window[0] + window[1])
             initials = "".join(r[0] for r in window)
             if len(initials) > 1 and initials != full:
                 tokens.append(initials)

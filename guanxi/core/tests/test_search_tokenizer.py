@@ -81,8 +81,10 @@ def test_pinyin_and_initials_start_at_every_character() -> None:
     assert pinyin_tokens("张三") == ["zhangsan", "zs", "san"]
     assert pinyin_tokens("星辰科技") == [
         "xingchenkeji",
+        "xingchen",
         "xckj",
         "chenkeji",
+        "chenke",
         "ckj",
         "keji",
         "kj",
