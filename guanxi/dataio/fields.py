@@ -275,12 +275,40 @@ def fold_header(text: str) -> str:
     return _FOLD.sub("", unicodedata.normalize("NFKC", text or "").casefold())
 
 
+CUSTOM_MODELS = {
+    ImportKind.CUSTOMERS: "customers.customer",
+    ImportKind.CONTACTS: "customers.contact",
+    ImportKind.INTERACTIONS: "customers.interaction",
+}
+
+
+def custom_definitions(kind: str) -> list[Any]:
+    """The active custom fields of the records a file of ``kind`` holds."""
+    try:
+        from guanxi.customization.values import active_definitions
+    except ImportError:
+        return []
+    return list(active_definitions(CUSTOM_MODELS[kind]))
+
+
+def custom_specs(kind: str) -> list[FieldSpec]:
+    """A field for each active custom field (``custom.<key>``), known by its labels and key."""
+    return [
+        FieldSpec(
+            f"{CUSTOM_PREFIX}{d.key}",
+            d.label,
+            tuple(a for a in (d.label_zh, d.label_en, d.key) if a),
+        )
+        for d in custom_definitions(kind)
+    ]
+
+
 def field_specs(kind: str) -> tuple[FieldSpec, ...]:
     return FIELDS[kind]
 
 
 def field_choices(kind: str) -> list[tuple[str, Any]]:
-    return [(spec.key, spec.label) for spec in FIELDS[kind]]
+    return [(spec.key, spec.label) for spec in (*FIELDS[kind], *custom_specs(kind))]
 
 
 def is_known_field(kind: str, key: str) -> bool:
@@ -332,7 +360,11 @@ def suggest_mapping(
             if key and key not in used and is_known_field(kind, key):
                 mapping[str(index)] = key
                 used.add(key)
-    names = _names(kind)
+    names = dict(_names(kind))
+    for spec in custom_specs(kind):
+        # A custom field's own label wins over a built-in field's alias ("Grade", "等级").
+        for alias in spec.aliases:
+            names[fold_header(alias)] = spec.key
     pending: list[tuple[int, str]] = []
     for index, header in enumerate(headers):
         if str(index) in mapping:
@@ -342,7 +374,7 @@ def suggest_mapping(
         if key and key not in used:
             mapping[str(index)] = key
             used.add(key)
-        elif folded:
+        elif folded and not key:
             pending.append((index, folded))
     choices = list(names)
     for index, folded in pending:
@@ -392,5 +424,8 @@ def spec_for(kind: str, key: str) -> FieldSpec:
         if spec.key == key:
             return spec
     if key.startswith(CUSTOM_PREFIX):
+        for spec in custom_specs(kind):
+            if spec.key == key:
+                return spec
         return FieldSpec(key, key[len(CUSTOM_PREFIX) :])
     raise KeyError(key)

@@ -256,6 +256,36 @@ def _custom_json(text: str) -> dict[str, Any]:
     return value
 
 
+def _custom_cell(definition: Any, text: str) -> Any:
+    """A cell as the value of a custom field: dates in the forms people type, yes/no in either
+    language, choices by value or by label (the export writes labels)."""
+    kind = definition.field_type
+    if kind == "date":
+        value = cleaning.parse_date(text)
+        return value.isoformat() if value else ""
+    if kind == "datetime":
+        moment = cleaning.parse_datetime(text)
+        return moment.isoformat() if moment else ""
+    if kind == "boolean":
+        return cleaning.parse_bool(text)
+    if kind in ("choice", "multi_choice"):
+        options: dict[str, str] = {}
+        for option in definition.options or []:
+            value = str(option.get("value"))
+            for name in (value, str(option.get("label") or "")):
+                if name:
+                    options.setdefault(fold_header(name), value)
+        items = cleaning.split_list(text) if kind == "multi_choice" else [text]
+        chosen = []
+        for item in items:
+            value = options.get(fold_header(item))
+            if value is None:
+                raise CellError(_("“%(value)s” is not one of the choices.") % {"value": item[:100]})
+            chosen.append(value)
+        return chosen if kind == "multi_choice" else chosen[0]
+    return text
+
+
 def _record_id(text: str) -> int | None:
     try:
         return cleaning.parse_int(text)
@@ -286,6 +316,7 @@ class RowParser:
         self.options = options
         self.lookups = Lookups(actor, dry_run=dry_run)
         self.width = len(headers)
+        self._definitions: dict[str, Any] | None = None
 
     def header_for(self, key: str) -> str:
         return self.column_of.get(key, str(spec_for(self.kind, key).label) if key else "")
@@ -331,8 +362,22 @@ class RowParser:
             custom.update(self.convert("custom", values["custom"], _custom_json))
         for key, text in values.items():
             if key.startswith(CUSTOM_PREFIX):
-                custom[key[len(CUSTOM_PREFIX) :]] = text
+                name = key[len(CUSTOM_PREFIX) :]
+                definition = self.definitions.get(name)
+                custom[name] = (
+                    self.convert(key, text, lambda t, d=definition: _custom_cell(d, t))
+                    if definition is not None
+                    else text
+                )
         return custom
+
+    @property
+    def definitions(self) -> dict[str, Any]:
+        if self._definitions is None:
+            from guanxi.dataio.fields import custom_definitions
+
+            self._definitions = {d.key: d for d in custom_definitions(self.kind)}
+        return self._definitions
 
 
 _CUSTOMER_TEXT = (
@@ -488,6 +533,9 @@ class InteractionRowParser(RowParser):
             )
         if "author" in values:
             data["author"] = self.convert("author", values["author"], self.lookups.user)
+        custom = self.custom(values)
+        if custom:
+            data["custom"] = custom
         if "customer_id" in values:
             row.customer_id = self.convert("customer_id", values["customer_id"], cleaning.parse_int)
         row.customer_name = values.get("customer", "")

@@ -30,7 +30,7 @@ from guanxi.core.errors import ApplicationError, NotFound, PermissionDenied
 from guanxi.customers.models import CustomerKind
 from guanxi.dataio import engine, selectors
 from guanxi.dataio import services as import_services
-from guanxi.dataio.fields import field_specs, spec_for
+from guanxi.dataio.fields import field_choices, spec_for
 from guanxi.dataio.filters import list_filters, list_params
 from guanxi.dataio.models import (
     ExportStatus,
@@ -146,14 +146,7 @@ def _columns(job: Any) -> list[dict[str, Any]]:
 
 
 def _field_options(job: Any) -> list[tuple[str, str]]:
-    options = [(spec.key, str(spec.label)) for spec in field_specs(job.kind)]
-    label = {ImportKind.CUSTOMERS: "customers.customer", ImportKind.CONTACTS: "customers.contact"}
-    if job.kind in label:
-        from guanxi.dataio.services.bulk import custom_definitions
-
-        for definition in custom_definitions(label[job.kind]):
-            options.append((f"custom.{definition.key}", str(definition.label)))
-    return options
+    return [(key, str(label)) for key, label in field_choices(job.kind)]
 
 
 @login_required

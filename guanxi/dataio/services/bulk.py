@@ -46,7 +46,7 @@ BATCH_SIZE = 1000  # rows per committed batch
 _CLEAN_TAKES_ACTOR = "actor" in inspect.signature(customer_services._clean_customer).parameters
 
 
-def custom_definitions(model_label: str) -> list[Any]:
+def _active_definitions(model_label: str) -> list[Any]:
     """The active custom-field definitions of ``customers.customer`` or ``customers.contact``."""
     try:
         from guanxi.customization.values import active_definitions
@@ -66,7 +66,7 @@ class Rules:
 
     def _has_custom(self, model_label: str) -> bool:
         if model_label not in self._custom:
-            self._custom[model_label] = bool(custom_definitions(model_label))
+            self._custom[model_label] = bool(_active_definitions(model_label))
         return self._custom[model_label]
 
     def _extra(self, instance: Any = None) -> dict[str, Any]:

@@ -10,7 +10,7 @@ Small exports are written at once (CSV streams whatever its size); XLSX files of
 
 from __future__ import annotations
 
-import json
+import datetime as dt
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -32,7 +32,7 @@ from guanxi.core.models import AuditAction
 from guanxi.customers import selectors as customer_selectors
 from guanxi.customers.models import Contact, Customer
 from guanxi.dataio import writers
-from guanxi.dataio.fields import spec_for
+from guanxi.dataio.fields import custom_definitions, spec_for
 from guanxi.dataio.models import ExportJob, ExportStatus, FileFormat, ImportKind
 
 MODULE = "customers"
@@ -70,8 +70,29 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _custom(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
+def _custom_columns(kind: str) -> list[tuple[str, Callable[[Any], Any]]]:
+    """One column per active custom field, headed by its label, written so that importing the
+    file reads the same value back (choices by label, yes/no, local date and time)."""
+    columns: list[tuple[str, Callable[[Any], Any]]] = []
+    for definition in custom_definitions(kind):
+
+        def value(record: Any, d: Any = definition) -> str:
+            raw = (record.custom or {}).get(d.key)
+            if raw in (None, "", []):
+                return ""
+            if d.field_type == "choice":
+                return d.option_label(str(raw))
+            if d.field_type == "multi_choice":
+                return ", ".join(d.option_label(str(v)) for v in raw)
+            if d.field_type == "boolean":
+                return str(_("yes") if raw else _("no"))
+            if d.field_type == "datetime":
+                moment = dt.datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
+                return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
+            return str(raw)
+
+        columns.append((str(definition.label), value))
+    return columns
 
 
 class _Protect:
@@ -125,7 +146,7 @@ def _customer_columns(protect: _Protect) -> list[tuple[str, Callable[[Customer],
         (label("owner"), lambda c: c.owner.username if c.owner_id else ""),
         (label("tags"), lambda c: ", ".join(t.name for t in c.tags.all())),
         (label("next_follow_up_on"), lambda c: _text(c.next_follow_up_on)),
-        (label("custom"), lambda c: _custom(c.custom)),
+        *_custom_columns(ImportKind.CUSTOMERS),
         (label("contact_name"), contact("name")),
         (label("contact_title"), contact("title")),
         (label("contact_mobile"), contact("mobile", "mobile")),
@@ -162,7 +183,7 @@ def _contact_columns(protect: _Protect) -> list[tuple[str, Callable[[Contact], A
         (label("birthday"), lambda c: _text(c.birthday)),
         (label("notes"), lambda c: c.notes),
         (label("is_primary"), lambda c: _("yes") if c.is_primary else _("no")),
-        (label("custom"), lambda c: _custom(c.custom)),
+        *_custom_columns(ImportKind.CONTACTS),
     ]
 
 

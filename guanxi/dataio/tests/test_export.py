@@ -18,7 +18,6 @@ from guanxi.core.errors import PermissionDenied
 from guanxi.core.models import AuditEntry
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import Contact, Customer, Industry, Level, Source
-from guanxi.customization.models import FieldDefinition
 from guanxi.dataio.models import ImportKind
 from guanxi.dataio.services.exports import records_export
 from guanxi.testing import factories
@@ -66,15 +65,28 @@ def _state() -> list[tuple[Any, ...]]:
 
 
 @pytest.fixture
-def rich_customers(importer: Any, rep: Any) -> list[Customer]:
+def custom_fields(admin: Any) -> None:
+    from guanxi.customization.services import field_definition_create
+
+    for data in (
+        {"key": "grade", "label_zh": "评级", "label_en": "Grade", "field_type": "choice",
+         "options": [{"value": "a", "label": "A 类"}, {"value": "b", "label": "B 类"}]},
+        {"key": "score", "label_zh": "评分", "label_en": "Score", "field_type": "integer"},
+        {"key": "signed_on", "label_zh": "签约日期", "label_en": "Signed on", "field_type": "date"},
+        {"key": "visited_at", "label_zh": "拜访时间", "label_en": "Visited at",
+         "field_type": "datetime"},
+        {"key": "is_partner", "label_zh": "合作伙伴", "label_en": "Partner",
+         "field_type": "boolean"},
+    ):  # fmt: skip
+        field_definition_create(actor=admin, data={"model": "customers.customer", **data})
+
+
+@pytest.fixture
+def rich_customers(importer: Any, rep: Any, custom_fields: None) -> list[Customer]:
     industry = Industry.objects.create(name="信息技术", name_en="Information technology")
     level = Level.objects.create(name="重点客户", name_en="Key account")
     source = Source.objects.create(name="展会", name_en="Trade show")
     tag = customer_services.tag_create(actor=importer, data={"name": "VIP"})
-    for key, field_type in (("grade", "text"), ("score", "integer")):
-        FieldDefinition.objects.create(
-            model="customers.customer", key=key, label_zh=key, field_type=field_type
-        )
     first = customer_services.customer_create(
         actor=importer,
         data={
@@ -96,7 +108,13 @@ def rich_customers(importer: Any, rep: Any) -> list[Customer]:
             "description": '多行\n备注, with "quotes"',
             "owner": rep,
             "next_follow_up_on": dt.date(2030, 1, 2),
-            "custom": {"grade": "A", "score": 3},
+            "custom": {
+                "grade": "b",
+                "score": 3,
+                "signed_on": "2024-03-05",
+                "visited_at": "2024-03-05T06:30:00Z",
+                "is_partner": True,
+            },
             "tags": [tag],
         },
     )

@@ -234,3 +234,47 @@ def test_bad_rows_in_a_file_are_reported_and_the_rest_goes_in(run_import: Any) -
         5: ("备注", "Too long: at most 20000 characters."),
         7: ("", "A cell is longer than 131072 characters."),
     }
+
+
+def test_custom_fields_are_mapped_by_their_label_and_checked(run_import: Any, admin: Any) -> None:
+    from guanxi.customization.services import field_definition_create
+
+    field_definition_create(
+        actor=admin,
+        data={
+            "model": "customers.customer",
+            "key": "grade",
+            "label_zh": "评级",
+            "label_en": "Grade",
+            "field_type": "choice",
+            "options": [{"value": "a", "label": "A 类"}, {"value": "b", "label": "B 类"}],
+        },
+    )
+    field_definition_create(
+        actor=admin,
+        data={
+            "model": "customers.customer",
+            "key": "signed_on",
+            "label_zh": "签约日期",
+            "field_type": "date",
+        },
+    )
+    content = csv_bytes(
+        [
+            ["客户名称", "评级", "签约日期"],
+            ["甲公司", "A 类", "2024年3月5日"],
+            ["乙公司", "b", ""],
+            ["丙公司", "C 类", ""],
+            ["丁公司", "", "昨天"],
+        ]
+    )
+    job = run_import(content)
+    assert job.mapping == {"0": "name", "1": "custom.grade", "2": "custom.signed_on"}
+    assert dict(Customer.objects.values_list("name", "custom")) == {
+        "甲公司": {"grade": "a", "signed_on": "2024-03-05"},
+        "乙公司": {"grade": "b"},
+    }
+    assert list(job.row_errors.order_by("row_number").values_list("row_number", "column")) == [
+        (4, "评级"),
+        (5, "签约日期"),
+    ]
