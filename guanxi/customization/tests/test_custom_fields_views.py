@@ -59,7 +59,7 @@ def test_a_bad_key_is_shown_on_the_form(admin_client_logged_in: Any) -> None:
     )
 
     assert response.status_code == 200
-    assert "built-in field" in response.content.decode()
+    assert "“name”是内置字段的名称" in response.content.decode()
     assert FieldDefinition.objects.count() == 0
 
 
