@@ -13,8 +13,8 @@ from django.utils import timezone
 from guanxi.core.errors import ValidationError
 from guanxi.core.models import CreatedVia
 from guanxi.customers.models import Customer, CustomerKind
-from guanxi.sales import services
-from guanxi.sales.models import CloseReason, Deal, ReasonKind, Stage
+from guanxi.sales import defaults, services
+from guanxi.sales.models import CloseReason, Deal, Pipeline, PublicPool, ReasonKind, Stage
 
 PRODUCTS = ["仓储管理系统", "CRM 实施服务", "年度维保", "数据分析平台", "智能门禁", "培训服务"]
 
@@ -22,6 +22,9 @@ PRODUCTS = ["仓储管理系统", "CRM 实施服务", "年度维保", "数据分
 def generate(*, actor: Any, customers: list[Customer], seed: int = 1) -> int:
     """Give about half of the company customers a deal, spread over the pipeline's stages."""
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    # The migrations seed these; a database emptied since (``flush``) gets them back here.
+    defaults.seed(Pipeline, Stage, CloseReason)
+    defaults.seed_pool(PublicPool)
     pipeline = services.default_pipeline()
     stages = list(Stage.objects.filter(pipeline=pipeline).order_by("position"))
     open_stages = [stage for stage in stages if stage.is_open]
