@@ -17,7 +17,8 @@ from typing import Any
 
 from django.core.files import File
 
-from guanxi.dataio.models import ImportJob
+from guanxi.dataio.documents import DocumentBuilder, helper_wanted
+from guanxi.dataio.models import ImportJob, ImportKind
 from guanxi.dataio.readers import BadRow, Table, open_table
 from guanxi.dataio.rows import ImportRow, RowError, RowParser, non_empty, parser_for
 from guanxi.dataio.services.bulk import BATCH_SIZE, COMMITS, BatchOutcome, Position
@@ -99,7 +100,15 @@ def run(
     parser = job_parser(job)
     started = time.monotonic()
     base_seconds = job.run_seconds
-    with local_path(job.file) as path, open_job_table(job, path) as table:
+    expected = job.total_rows or (job.file_size // 100)
+    documents = DocumentBuilder(
+        helper=job.kind == ImportKind.CUSTOMERS and helper_wanted(expected - job.checkpoint)
+    )
+    with (
+        contextlib.closing(documents),
+        local_path(job.file) as path,
+        open_job_table(job, path) as table,
+    ):
         rows: list[ImportRow] = []
         done = job.checkpoint
 
@@ -110,7 +119,14 @@ def run(
                 run_seconds=base_seconds + (time.monotonic() - started),
                 runner=runner,
             )
-            outcome = commit(actor=actor, job=job, parser=parser, rows=rows, position=position)
+            outcome = commit(
+                actor=actor,
+                job=job,
+                parser=parser,
+                rows=rows,
+                position=position,
+                documents=documents,
+            )
             rows.clear()
             if progress is not None:
                 job.refresh_from_db()

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,6 +31,8 @@ from guanxi.customers import services as customer_services
 from guanxi.customers.models import Contact, Customer, CustomerKind, Interaction
 from guanxi.customers.search import customers_reindex
 from guanxi.dataio import fastsql
+from guanxi.dataio.documents import DocumentBuilder, facts_of, with_ids
+from guanxi.dataio.documents import prepare as prepare_documents
 from guanxi.dataio.models import (
     ImportChange,
     ImportJob,
@@ -402,7 +404,13 @@ def _unique(items: Iterable[Any]) -> list[Any]:
 
 @transaction.atomic
 def import_customers_commit(
-    *, actor: Any, job: ImportJob, parser: RowParser, rows: Sequence[ImportRow], position: Position
+    *,
+    actor: Any,
+    job: ImportJob,
+    parser: RowParser,
+    rows: Sequence[ImportRow],
+    position: Position,
+    documents: DocumentBuilder | None = None,
 ) -> BatchOutcome:
     """Write one batch of customer rows (with their primary contacts) and move the checkpoint.
 
@@ -447,6 +455,13 @@ def import_customers_commit(
                 keys=_customer_keys(customer, contacts),
             )
         )
+    pending_documents = None
+    if documents is not None and prepared:
+        # Tokenised in the helper process while duplicates are looked up and rows written.
+        pending_documents = documents.submit(
+            [facts_of(item.customer, _unique(item.tags), item.contacts) for item in prepared],
+            connection.vendor,
+        )
     all_keys = {key for item in prepared for key in item.keys}
     ids = {item.row.record_id for item in prepared if item.row.record_id}
     found, facts = _existing_customers(all_keys, ids) if (all_keys or ids) else ({}, {})
@@ -458,6 +473,7 @@ def import_customers_commit(
             ).values_list("pk", flat=True)
         )
     creates: list[_Prepared] = []
+    merged_twins: set[int] = set()
     in_batch: dict[tuple[str, str], _Prepared] = {}
     updates: list[tuple[_Prepared, int]] = []
     mode = job.on_duplicate
@@ -499,6 +515,7 @@ def import_customers_commit(
                     )
                 else:
                     _merge_pending(twin, item)
+                    merged_twins.add(id(twin))
                     batch.outcome.actions[item.row.number] = "update"
                     for key in item.keys:
                         in_batch.setdefault(key, twin)
@@ -525,7 +542,27 @@ def import_customers_commit(
         if contacts:
             fastsql.insert(Contact, contacts)
         batch.outcome.created.extend(item.customer.pk for item in creates)
-        _index_new_customers(creates)
+        if pending_documents is None:
+            _index_new_customers(creates)
+        else:
+            # Documents of customers that absorbed a later row of the file are built again.
+            again = [item for item in creates if id(item) in merged_twins]
+            created = {id(item) for item in creates} - {id(item) for item in again}
+            ids = [item.customer.pk if id(item) in created else None for item in prepared]
+            try:
+                rows_of_documents = pending_documents.result()
+            except Exception:
+                # The helper process died (killed, out of memory): build them here instead.
+                rows_of_documents = prepare_documents(
+                    [
+                        facts_of(item.customer, _unique(item.tags), item.contacts)
+                        for item in prepared
+                    ],
+                    connection.vendor,
+                )
+            customer_index().write(with_ids(rows_of_documents, ids))
+            if again:
+                _index_new_customers(again)
         batch.outcome.actions.update((item.row.number, "create") for item in creates)
     for item, target in updates:
         result = _update_customer(batch, item, target)
@@ -536,6 +573,12 @@ def import_customers_commit(
         elif result == UNCHANGED:
             batch.outcome.skipped += 1
     return _finish_batch(batch, rows, position, "customers.imported")
+
+
+def customer_index() -> Any:
+    from guanxi.customers.search import customer_index as index
+
+    return index
 
 
 def _index_new_customers(creates: Sequence[_Prepared]) -> None:
@@ -792,7 +835,13 @@ def _resolve_customers(batch: _Batch, rows: Sequence[ImportRow]) -> dict[int, in
 
 @transaction.atomic
 def import_contacts_commit(
-    *, actor: Any, job: ImportJob, parser: RowParser, rows: Sequence[ImportRow], position: Position
+    *,
+    actor: Any,
+    job: ImportJob,
+    parser: RowParser,
+    rows: Sequence[ImportRow],
+    position: Position,
+    documents: DocumentBuilder | None = None,
 ) -> BatchOutcome:
     """Write one batch of contact rows, each on the customer it names."""
     job = _claim(job, position)
@@ -928,7 +977,13 @@ def _contact_keys(contact: Contact, record_id: int | None) -> list[tuple[Any, ..
 
 @transaction.atomic
 def import_interactions_commit(
-    *, actor: Any, job: ImportJob, parser: RowParser, rows: Sequence[ImportRow], position: Position
+    *,
+    actor: Any,
+    job: ImportJob,
+    parser: RowParser,
+    rows: Sequence[ImportRow],
+    position: Position,
+    documents: DocumentBuilder | None = None,
 ) -> BatchOutcome:
     """Write one batch of timeline entries, each on the customer it names.
 

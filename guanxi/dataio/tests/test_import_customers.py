@@ -278,3 +278,35 @@ def test_custom_fields_are_mapped_by_their_label_and_checked(run_import: Any, ad
         (4, "评级"),
         (5, "签约日期"),
     ]
+
+
+def test_documents_built_in_a_helper_process_are_the_same(
+    run_import: Any, monkeypatch: Any
+) -> None:
+    from guanxi.core.models import SearchKey
+    from guanxi.customers import search
+
+    monkeypatch.setenv("GUANXI_IMPORT_HELPER", "1")
+    rows = [["客户名称", "联系人", "手机", "邮箱", "城市"]]
+    rows += [
+        [f"星辰{i}号科技有限公司", f"张{i}", f"1381234{i:04d}", f"a{i}@xc{i}.cn", "北京"]
+        for i in range(30)
+    ]
+    rows.append(["星辰0号科技", "张0", "13812340000", "", ""])
+    job = run_import(csv_bytes(rows), on_duplicate="update", batch_size=7)
+    assert (job.created_count, job.updated_count) == (30, 1)
+    queries = ["星辰", "xingchen", "1234", "13812340007", "a7@xc7.cn", "张7", "北京", "zhang"]
+    everyone = Customer.objects.all()
+
+    def found() -> tuple[list[list[int]], list[tuple[int, int, int]]]:
+        hits = [
+            sorted(search.customers_search(everyone, q).values_list("pk", flat=True))
+            for q in queries
+        ]
+        keys = sorted(SearchKey.objects.values_list("scope", "key", "object_id"))
+        return hits, keys
+
+    imported = found()
+    search.customers_reindex(list(everyone.values_list("pk", flat=True)))
+    assert found() == imported
+    assert len(imported[0][0]) == 30
