@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request
@@ -18,7 +17,7 @@ from guanxi.accounts.serializers import (
     UserOutputSerializer,
 )
 from guanxi.core.api import ApiView, error_responses, id_parameter
-from guanxi.core.errors import NotFound, PermissionDenied
+from guanxi.core.errors import NotFound
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -57,13 +56,6 @@ class UserDetailView(ApiView):
         return Response(UserOutputSerializer(selectors.user_get(actor=request.user, pk=id)).data)
 
 
-def _refuse_read_only_token(request: Request) -> None:
-    """A read-only token may not mint or revoke tokens: that would widen what it can do."""
-    token = getattr(request.user, "api_token", None)
-    if token is not None and token.is_read_only:
-        raise PermissionDenied(_("A read-only token cannot change API tokens."))
-
-
 class TokenListView(ApiView):
     @extend_schema(
         tags=["tokens"],
@@ -86,7 +78,6 @@ class TokenListView(ApiView):
         responses={201: TokenCreatedOutputSerializer, **error_responses(400, 401, 403, 415)},
     )
     def post(self, request: Request) -> Response:
-        _refuse_read_only_token(request)
         data = self.body(TokenCreateInputSerializer)
         issued = services.token_create(
             actor=request.user,
@@ -115,7 +106,6 @@ class TokenDetailView(ApiView):
         responses={204: None, **error_responses(401, 403, 404)},
     )
     def delete(self, request: Request, id: str) -> Response:
-        _refuse_read_only_token(request)
         token = selectors.token_list(actor=request.user).filter(pk=_int_or_404(id)).first()
         if token is None:
             raise NotFound()

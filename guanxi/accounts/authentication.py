@@ -9,6 +9,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from guanxi.accounts import services
+from guanxi.accounts.throttling import AddressRateThrottle
 from guanxi.core.middleware import client_ip
 
 
@@ -26,6 +27,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Invalid Authorization header."))
         token = services.token_authenticate(secret=parts[1])
         if token is None:
+            # Refused tokens count against the address's budget too: guessing tokens from one
+            # address ends in 429 like any other flood.
+            throttle = AddressRateThrottle()
+            if not throttle.allow_request(request, None):
+                raise exceptions.Throttled(throttle.wait())
             raise exceptions.AuthenticationFailed(_("Invalid or expired token."))
         user = token.user
         user.request_ip = client_ip(request._request)

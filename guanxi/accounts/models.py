@@ -168,6 +168,20 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
+    def scope_labels(self) -> list[tuple[object, bool]]:
+        """(module label, may write) for each module the token is limited to; empty: all."""
+        from guanxi.accounts import registry
+
+        labels: list[tuple[object, bool]] = []
+        for module, level in sorted(self.scopes.items()):
+            info = registry.module(module)
+            if info is not None:
+                label = info.label
+            else:
+                label = _("all modules") if module == "*" else module
+            labels.append((label, level == "write" and not self.is_read_only))
+        return labels
+
     @property
     def is_active(self) -> bool:
         if self.revoked_at is not None:

@@ -591,6 +591,7 @@ def token_create(
     """
     if actor is not None and actor.pk != user.pk and not actor.is_superuser:
         raise PermissionDenied(_("You can only create tokens for yourself."))
+    _refuse_limited_token(actor)
     name = (name or "").strip()
     if not name:
         raise ValidationError(_("Name is required."), field="name")
@@ -659,7 +660,18 @@ def token_authenticate(*, secret: str) -> ApiToken | None:
 
 
 @transaction.atomic
+def _refuse_limited_token(actor: Any) -> None:
+    """A token that is read-only or limited to some modules may not mint or revoke tokens: a
+    new token would carry more than it does."""
+    token = getattr(actor, "api_token", None)
+    if token is None:
+        return
+    if token.is_read_only or (token.scopes and token.scopes.get("*") != "write"):
+        raise PermissionDenied(_("Only a token with all of your rights can change API tokens."))
+
+
 def token_revoke(*, actor: Any, token_id: int) -> ApiToken:
+    _refuse_limited_token(actor)
     token = ApiToken.objects.filter(pk=token_id).first()
     if token is None or (
         actor is not None and token.user_id != actor.pk and not actor.is_superuser

@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from guanxi.accounts import selectors, services
+from guanxi.accounts import registry, selectors, services
 from guanxi.accounts.models import Language, User
 from guanxi.core.errors import NotFound, ValidationError
 from guanxi.core.middleware import client_ip
@@ -64,6 +64,43 @@ class TokenForm(forms.Form):
             },
         ),
     )
+
+    SCOPE_CHOICES = (
+        ("write", gettext_lazy("Read and write")),
+        ("read", gettext_lazy("Read only")),
+        ("none", gettext_lazy("No access")),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # One choice per module; left at "read and write" everywhere, the token carries all of
+        # the user's rights (and those of modules added later).
+        for info in registry.modules():
+            self.fields[f"scope_{info.name}"] = forms.ChoiceField(
+                label=info.label,
+                choices=self.SCOPE_CHOICES,
+                initial="write",
+                required=False,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+            )
+
+    def scope_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith("scope_")]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        levels = {
+            name.removeprefix("scope_"): cleaned.get(name) or "write"
+            for name in self.fields
+            if name.startswith("scope_")
+        }
+        if all(level == "none" for level in levels.values()):
+            raise forms.ValidationError(_("Choose at least one module the token may use."))
+        if all(level == "write" for level in levels.values()):
+            cleaned["scopes"] = {}
+        else:
+            cleaned["scopes"] = {m: level for m, level in levels.items() if level != "none"}
+        return cleaned
 
     def expires_at(self) -> dt.datetime | None:
         """The end of the chosen day, in the server's time zone."""
@@ -190,6 +227,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
             name=form.cleaned_data["name"],
             is_read_only=form.cleaned_data["is_read_only"],
             expires_at=form.expires_at(),
+            scopes=form.cleaned_data["scopes"],
         )
     except ValidationError as exc:
         field = {"expires_at": "expires_on"}.get(exc.field or "", exc.field)

@@ -3,8 +3,8 @@
 Keys never live in the database: they come from ``GUANXI_ENCRYPTION_KEYS`` (``id:base64key,...``,
 the first one is current) or from a key file created on first use with 0600 permissions. Every
 ciphertext carries the id of the key that wrote it, so keys can be rotated while old rows are
-still readable. Blind indexes use a separate HMAC key that does not rotate with the data keys
-(changing it would require a full re-index, which ``guanxi keys rotate --index`` does).
+still readable. Blind indexes use a separate HMAC key that does not rotate with the data keys:
+changing it means recomputing every blind index and search key, which is not offered yet.
 """
 
 from __future__ import annotations

@@ -112,6 +112,30 @@ def test_a_read_only_token_can_be_created(rep_api, rep):
 
 
 @pytest.mark.parametrize(
+    "limits",
+    [{"is_read_only": True}, {"scopes": {"customers": "write"}}, {"scopes": {"*": "read"}}],
+)
+def test_a_limited_token_cannot_mint_or_revoke_tokens(rep, limits):
+    limited = services.token_create(actor=rep, user=rep, name="limited", **limits)
+    other = services.token_create(actor=rep, user=rep, name="other").token
+    client = bearer(limited.secret)
+
+    minted = client.post(URL, {"name": "wider"}, format="json")
+    revoked = client.delete(f"{URL}{other.pk}/")
+
+    assert (minted.status_code, revoked.status_code) == (403, 403)
+    assert sorted(ApiToken.objects.values_list("name", flat=True)) == ["limited", "other"]
+    other.refresh_from_db()
+    assert other.revoked_at is None
+
+
+def test_a_token_with_every_right_can_mint_tokens(rep):
+    full = services.token_create(actor=rep, user=rep, name="full", scopes={"*": "write"})
+
+    assert bearer(full.secret).post(URL, {"name": "more"}, format="json").status_code == 201
+
+
+@pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"name": ""}, "name"),

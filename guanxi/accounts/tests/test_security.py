@@ -297,3 +297,20 @@ def test_too_many_requests_per_address_get_429(rep, other_rep, api_client_for, s
 
     assert statuses == [200, 200, 200, 429]
     assert clients[0].get("/api/v1/customers/", REMOTE_ADDR="10.1.1.2").status_code == 200
+
+
+def test_guessing_tokens_from_one_address_gets_429(rep, settings):
+    settings.GUANXI_API_RATE_ADDRESS = "3/minute"
+    issued = account_services.token_create(actor=rep, user=rep, name="t")
+    guesser = APIClient()
+    guesser.credentials(HTTP_AUTHORIZATION="Bearer gx_" + "A" * 40)
+
+    statuses = [
+        guesser.get("/api/v1/customers/", REMOTE_ADDR="10.3.3.3").status_code for _ in range(4)
+    ]
+
+    assert statuses == [401, 401, 401, 429]
+    # even the right token from that address waits; another address is not held up
+    guesser.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
+    assert guesser.get("/api/v1/customers/", REMOTE_ADDR="10.3.3.3").status_code == 429
+    assert guesser.get("/api/v1/customers/", REMOTE_ADDR="10.3.3.4").status_code == 200

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
-from guanxi.accounts import services
+from guanxi.accounts import registry, services
 from guanxi.accounts.models import ApiToken
 from guanxi.core.models import AuditAction, AuditEntry
 from guanxi.testing import factories
@@ -176,6 +177,41 @@ def test_a_new_token_shows_its_secret_once(rep_client, rep):
     assert token.expires_at == dt.datetime(2100, 1, 1, tzinfo=shanghai)
     assert response["Cache-Control"] == "no-store"
     assert secret.group(1) not in rep_client.get(PROFILE).content.decode()
+
+
+def test_a_token_from_the_profile_can_be_limited_to_some_modules(rep_client, rep, customer):
+    rep_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    levels = {f"scope_{info.name}": "none" for info in registry.modules()}
+    levels.update(scope_customers="read", scope_sales="write")
+
+    rep_client.post(reverse("accounts:token-create"), {"name": "ERP", **levels})
+
+    token = ApiToken.objects.get(user=rep)
+    assert token.scopes == {"customers": "read", "sales": "write"}
+    page = rep_client.get(PROFILE).content.decode()
+    assert "Customers: read only" in page
+    assert "Sales: read and write" in page
+    secret = re.search(r'id="gx-token-secret" value="([^"]+)"', page)
+    assert secret
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {html.unescape(secret.group(1))}")
+    url = f"/api/v1/customers/{customer.pk}/"
+    assert api.get(url).status_code == 200
+    assert api.patch(url, {"name": "改名"}, format="json").status_code == 403
+
+
+def test_a_token_left_at_every_module_carries_all_rights_and_none_at_all_is_refused(
+    rep_client, rep
+):
+    rep_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    rep_client.post(reverse("accounts:token-create"), {"name": "all"})
+    nothing = rep_client.post(
+        reverse("accounts:token-create"),
+        {"name": "nothing", **{f"scope_{info.name}": "none" for info in registry.modules()}},
+    )
+
+    assert list(ApiToken.objects.values_list("name", "scopes")) == [("all", {})]
+    assert "Choose at least one module the token may use." in nothing.content.decode()
 
 
 def test_a_token_without_a_name_or_with_a_past_expiry_shows_the_field_message(rep_client, rep):
