@@ -586,42 +586,17 @@ def _index_new_customers(creates: Sequence[_Prepared]) -> None:
     would build after reading the rows back and decrypting them)."""
     from guanxi.customers import search
 
-    facts = getattr(search, "CustomerFacts", None)
     index = getattr(search, "customer_index", None)
-    if facts is None or index is None or not hasattr(index, "append"):
+    if index is None or not hasattr(index, "append"):
         customers_reindex([item.customer.pk for item in creates])
         return
-    documents = []
-    for item in creates:
-        customer = item.customer
-        documents.append(
-            (
-                customer.pk,
-                search.customer_document(
-                    search.CustomerFacts(
-                        name=customer.name,
-                        kind=customer.kind,
-                        short_name=customer.short_name,
-                        province=customer.province,
-                        city=customer.city,
-                        website=customer.website,
-                        phone=customer.phone,
-                        email=customer.email,
-                        tags=[tag.name for tag in _unique(item.tags)],
-                        contacts=[
-                            search.ContactFacts(
-                                name=contact.name,
-                                title=contact.title,
-                                mobile=contact.mobile,
-                                phone=contact.phone,
-                                email=contact.email,
-                            )
-                            for contact in item.contacts
-                        ],
-                    )
-                ),
-            )
+    documents = [
+        (
+            item.customer.pk,
+            search.customer_document(facts_of(item.customer, _unique(item.tags), item.contacts)),
         )
+        for item in creates
+    ]
     index.append(documents)
 
 
