@@ -181,7 +181,7 @@ class UserTransferView(AdminApiView):
     @extend_schema(
         tags=["users"],
         operation_id="users_transfer_customers",
-        summary="Give every customer of a user to another (administrators)",
+        summary="Give everything a user owns to another (administrators)",
         parameters=[id_parameter(description="The id of the user whose customers move.")],
         request=TransferInputSerializer,
         responses={200: TransferOutputSerializer, **error_responses(*ADMIN_ERRORS, 415)},
@@ -189,10 +189,14 @@ class UserTransferView(AdminApiView):
     def post(self, request: Request, id: str) -> Response:
         user = _user(request, id)
         data = self.body(TransferInputSerializer)
-        moved = services.customers_transfer_all(
+        moved = services.records_transfer_all(
             actor=request.user, from_user=user, to_user=data["to_user"]
         )
-        return Response(TransferOutputSerializer({"transferred": moved}).data)
+        return Response(
+            TransferOutputSerializer(
+                {"transferred": moved.get("customers", 0), "records": moved}
+            ).data
+        )
 
 
 # --- departments ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ grid from it. An app adds its module (or more sensitive fields) with ``register_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,6 +46,28 @@ def register_module(
         _modules[name] = info
     info.fields.update(fields or {})
     return info
+
+
+@dataclass(frozen=True)
+class OwnedRecords:
+    """A kind of record users own, and how all of one user's records of it move to another
+    (``transfer(actor=…, from_user=…, to_user=…) -> int``, inside the caller's transaction)."""
+
+    name: str
+    label: Any
+    transfer: Callable[..., int]
+
+
+_owned: dict[str, OwnedRecords] = {}
+
+
+def register_owned_records(name: str, label: Any, transfer: Callable[..., int]) -> None:
+    """Make a kind of record part of a leaver's hand-over (``user_deactivate(transfer_to=…)``)."""
+    _owned[name] = OwnedRecords(name=name, label=label, transfer=transfer)
+
+
+def owned_records() -> list[OwnedRecords]:
+    return list(_owned.values())
 
 
 def modules() -> list[ModuleInfo]:

@@ -97,6 +97,10 @@ class TransferInputSerializer(serializers.Serializer):
 
 class TransferOutputSerializer(serializers.Serializer):
     transferred = serializers.IntegerField(help_text="How many customers changed hands.")
+    records = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text='How many records of each kind changed hands: {"customers": 12, "deals": 3, …}.',
+    )
 
 
 class DepartmentOutputSerializer(serializers.Serializer):

@@ -504,7 +504,8 @@ def user_set_password(
 def user_deactivate(*, actor: Any, user: User, transfer_to: User | None = None) -> User:
     """Close a leaver's account: she cannot sign in, her sessions end, her tokens are revoked.
 
-    With ``transfer_to`` every customer she owns goes to that colleague in the same action.
+    With ``transfer_to`` everything she owns (customers, and deals, leads and orders where the
+    sales module is installed) goes to that colleague in the same action.
     """
     _require_admin(actor)
     if actor is not None and user.pk == actor.pk:
@@ -512,7 +513,7 @@ def user_deactivate(*, actor: Any, user: User, transfer_to: User | None = None) 
     if user.is_superuser and actor is not None and not actor.is_superuser:
         raise PermissionDenied(_("Only a superuser can deactivate a superuser."))
     if transfer_to is not None:
-        customers_transfer_all(actor=actor, from_user=user, to_user=transfer_to)
+        records_transfer_all(actor=actor, from_user=user, to_user=transfer_to)
     if user.is_active:
         User.objects.filter(pk=user.pk).update(is_active=False)
         user.is_active = False
@@ -540,16 +541,37 @@ def user_reactivate(*, actor: Any, user: User) -> User:
     return user
 
 
-def customers_transfer_all(*, actor: Any, from_user: User, to_user: User) -> int:
-    """Give every customer of ``from_user`` (a leaving employee) to ``to_user``, in one action.
+@transaction.atomic
+def records_transfer_all(*, actor: Any, from_user: User, to_user: User) -> dict[str, int]:
+    """Give everything ``from_user`` (a leaving employee) owns to ``to_user``, in one action:
+    every kind of record registered with ``registry.register_owned_records``.
 
-    Administrators only; each customer gets an ownership-transfer entry in the audit log and the
-    user a summary entry. Returns how many customers moved.
+    Administrators only; each record gets an ownership-transfer entry in the audit log and the
+    user a summary entry. Returns how many records of each kind moved (``{"customers": 12, …}``).
     """
     _require_admin(actor)
-    from guanxi.customers.services import customers_transfer_all as transfer
+    if to_user is None or not to_user.is_active:
+        raise ValidationError(_("Choose an active user as the new owner."), field="to_user")
+    if from_user.pk == to_user.pk:
+        raise ValidationError(_("Choose another user as the new owner."), field="to_user")
+    moved = {
+        kind.name: kind.transfer(actor=actor, from_user=from_user, to_user=to_user)
+        for kind in registry.owned_records()
+    }
+    audit.record(
+        actor,
+        AuditAction.TRANSFER,
+        from_user,
+        changes={"records": [from_user.pk, to_user.pk], "moved": [None, moved]},
+    )
+    return moved
 
-    return transfer(actor=actor, from_user=from_user, to_user=to_user)
+
+def transfer_summary(moved: dict[str, int]) -> str:
+    """``12 customers, 3 deals`` in the user's language (kinds with nothing moved left out)."""
+    labels = {kind.name: kind.label for kind in registry.owned_records()}
+    parts = [f"{labels.get(name, name)} {count}" for name, count in moved.items() if count]
+    return _(", ").join(parts) if parts else _("nothing")
 
 
 @transaction.atomic

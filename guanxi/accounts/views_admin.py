@@ -371,7 +371,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            moved = services.customers_transfer_all(
+            moved = services.records_transfer_all(
                 actor=request.user, from_user=data["from_user"], to_user=data["to_user"]
             )
         except ApplicationError as exc:
@@ -379,8 +379,8 @@ def transfer(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                _("%(count)d customers now belong to %(name)s.")
-                % {"count": moved, "name": data["to_user"]},
+                _("Now with %(name)s: %(records)s.")
+                % {"records": services.transfer_summary(moved), "name": data["to_user"]},
             )
             return redirect("settings:transfer")
     return _page(request, "transfer.html", {"tab": "transfer", "form": form})

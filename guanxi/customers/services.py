@@ -987,8 +987,9 @@ def customers_transfer_all(*, actor: Any, from_user: Any, to_user: Any) -> int:
     """Give every customer owned by ``from_user`` (recycle bin included) to ``to_user``.
 
     The caller has checked that ``actor`` may administer users. Each customer gets a transfer
-    entry in the audit log and a ``customer.owner_changed`` event; ``from_user`` gets a summary
-    entry. Returns how many customers changed hands.
+    entry in the audit log and a ``customer.owner_changed`` event (the summary entry on
+    ``from_user`` is written by ``accounts.services.records_transfer_all``). Returns how many
+    customers changed hands.
     """
     from django.db.models import F
 
@@ -1031,10 +1032,4 @@ def customers_transfer_all(*, actor: Any, from_user: Any, to_user: Any) -> int:
             )
         customers_reindex(batch)
         moved += len(batch)
-    audit.record(
-        actor,
-        AuditAction.TRANSFER,
-        from_user,
-        changes={"customers": [from_user.pk, to_user.pk], "count": [None, moved]},
-    )
     return moved

@@ -155,13 +155,35 @@ def test_deactivating_a_leaver_transfers_customers_and_revokes_tokens(admin, rep
     transfers = AuditEntry.objects.filter(action=AuditAction.TRANSFER)
     assert transfers.filter(object_type="customers.customer").count() == 3
     summary = transfers.get(object_type="accounts.user")
-    assert summary.changes == {"customers": [rep.pk, other_rep.pk], "count": [None, 3]}
+    assert summary.changes["records"] == [rep.pk, other_rep.pk]
+    assert summary.changes["moved"][1]["customers"] == 3
+
+
+def test_a_leaver_hands_over_her_deals_leads_and_orders_too(admin, rep, other_rep):
+    from guanxi.sales import services as sales
+    from guanxi.sales.models import Deal, Lead
+
+    customer = factories.CustomerFactory(owner=rep, name="甲")
+    deal = sales.deal_create(actor=rep, data={"name": "续费", "customer": customer})
+    lead = sales.lead_create(actor=rep, data={"name": "王先生", "company": "乙公司"})
+    untouched = sales.lead_create(actor=other_rep, data={"name": "李女士"})
+
+    moved = account_services.records_transfer_all(actor=admin, from_user=rep, to_user=other_rep)
+
+    assert moved["customers"] == 1
+    assert (moved["deals"], moved["leads"], moved["orders"]) == (1, 1, 0)
+    assert Deal.all_objects.get(pk=deal.pk).owner_id == other_rep.pk
+    assert Lead.all_objects.get(pk=lead.pk).owner_id == other_rep.pk
+    assert Deal.all_objects.get(pk=deal.pk).version == deal.version + 1
+    assert Lead.all_objects.get(pk=untouched.pk).owner_id == other_rep.pk
+    entries = AuditEntry.objects.filter(action=AuditAction.TRANSFER, object_type="sales.deal")
+    assert list(entries.values_list("object_id", flat=True)) == [str(deal.pk)]
 
 
 def test_transfer_all_needs_an_administrator(rep, other_rep, manager):
     factories.CustomerFactory(owner=rep)
     with pytest.raises(PermissionDenied):
-        account_services.customers_transfer_all(actor=manager, from_user=rep, to_user=other_rep)
+        account_services.records_transfer_all(actor=manager, from_user=rep, to_user=other_rep)
     assert Customer.objects.filter(owner=rep).count() == 1
 
 
