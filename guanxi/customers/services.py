@@ -373,7 +373,9 @@ def customer_delete(*, actor: Any, customer: Customer) -> Customer:
     customer.save(update_fields=["deleted_at", "deleted_by", "version"])
     audit.record(actor, AuditAction.DELETE, customer)
     customers_reindex([customer.pk])
-    events.publish("customer.deleted", customer_id=customer.pk, actor_id=_actor_id(actor))
+    events.publish(
+        "customer.deleted", customer_id=customer.pk, deleted_at=now, actor_id=_actor_id(actor)
+    )
     return customer
 
 
@@ -384,12 +386,18 @@ def customer_restore(*, actor: Any, customer: Customer) -> Customer:
     customer = _locked(Customer, customer.pk)
     if not customer.is_deleted:
         raise ValidationError(_("This customer is not in the recycle bin."))
+    deleted_at = customer.deleted_at
     customer.deleted_at, customer.deleted_by = None, None
     customer.version += 1
     customer.save(update_fields=["deleted_at", "deleted_by", "version"])
     audit.record(actor, AuditAction.RESTORE, customer)
     customers_reindex([customer.pk])
-    events.publish("customer.restored", customer_id=customer.pk, actor_id=_actor_id(actor))
+    events.publish(
+        "customer.restored",
+        customer_id=customer.pk,
+        deleted_at=deleted_at,
+        actor_id=_actor_id(actor),
+    )
     return customer
 
 

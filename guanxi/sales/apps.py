@@ -12,6 +12,7 @@ class SalesConfig(AppConfig):
 
         from guanxi.accounts import registry
         from guanxi.core.services import owned_records_transfer
+        from guanxi.sales import events  # noqa: F401 - subscribes to customer events
         from guanxi.sales.models import Deal, Lead, Order
 
         # A leaver's deals, leads and orders go to her successor with her customers.
