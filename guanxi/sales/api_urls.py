@@ -3,7 +3,7 @@ malformed id is a JSON 404 like an unknown one)."""
 
 from django.urls import path
 
-from guanxi.sales import api
+from guanxi.sales import api, follow_up_api
 
 app_name = "sales_api"
 urlpatterns = [
@@ -43,4 +43,10 @@ urlpatterns = [
     path("sales/board/", api.BoardView.as_view(), name="board"),
     path("sales/funnel/", api.FunnelView.as_view(), name="funnel"),
     path("sales/forecast/", api.ForecastView.as_view(), name="forecast"),
+    path("sales/follow-ups/", follow_up_api.FollowUpListView.as_view(), name="follow-up-list"),
+    path(
+        "sales/not-contacted/",
+        follow_up_api.IdleCustomerListView.as_view(),
+        name="idle-customer-list",
+    ),
 ]

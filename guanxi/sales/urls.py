@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guanxi.sales import views
+from guanxi.sales import follow_up_views, views
 
 app_name = "sales"
 urlpatterns = [
@@ -42,6 +42,9 @@ urlpatterns = [
         name="lead-follow-up",
     ),
     path("leads/<int:pk>/convert/", views.lead_action, {"action": "convert"}, name="lead-convert"),
+    path("follow-ups/", follow_up_views.follow_up_list, name="follow-up-list"),
+    path("follow-ups/badge/", follow_up_views.follow_up_badge, name="follow-up-badge"),
+    path("not-contacted/", follow_up_views.idle_customer_list, name="idle-customer-list"),
     path("funnel/", views.funnel, name="funnel"),
     path("forecast/", views.forecast, name="forecast"),
 ]

@@ -31,6 +31,13 @@ from guanxi.sales.selectors.deals import (
     stage_list,
     target_list,
 )
+from guanxi.sales.selectors.follow_ups import (
+    follow_up_counts,
+    follow_up_due_count,
+    follow_up_list,
+    idle_customer_list,
+    idle_days,
+)
 from guanxi.sales.selectors.leads import lead_get, lead_list, pool_lead_list, pool_list
 from guanxi.sales.selectors.orders import (
     Transactions,
@@ -61,6 +68,11 @@ __all__ = [
     "deal_list",
     "deals_visible",
     "exchange_rate_list",
+    "follow_up_counts",
+    "follow_up_due_count",
+    "follow_up_list",
+    "idle_customer_list",
+    "idle_days",
     "lead_get",
     "lead_list",
     "order_get",
