@@ -272,6 +272,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "/static/guanxi/favicon.svg",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
+        "CompanySizeEnum": "guanxi.customers.models.CompanySize",
         "CustomerKindEnum": "guanxi.customers.models.CustomerKind",
         "InteractionKindEnum": "guanxi.customers.models.InteractionKind",
         "DealStatusEnum": "guanxi.sales.models.DealStatus",

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.accounts.models import Department, User
 from guanxi.customers import selectors as customer_selectors
-from guanxi.customers.models import Contact, Source
+from guanxi.customers.models import CompanySize, Contact, Industry, Source
 from guanxi.sales import selectors
 from guanxi.sales.models import DealStatus, ReasonKind
 from guanxi.sales.selectors import GroupBy
@@ -240,6 +240,10 @@ class LeadForm(forms.Form):
     email = forms.CharField(label=_("E-mail"), max_length=254, required=False)
     wechat = forms.CharField(label=_("WeChat ID"), max_length=64, required=False)
     source = forms.ModelChoiceField(label=_("Source"), queryset=None, required=False)
+    industry = forms.ModelChoiceField(label=_("Industry"), queryset=None, required=False)
+    company_size = forms.ChoiceField(
+        label=_("Company size"), required=False, choices=EMPTY + CompanySize.choices
+    )
     notes = forms.CharField(
         label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -248,7 +252,38 @@ class LeadForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["source"].queryset = Source.objects.filter(is_active=True)
+        self.fields["industry"].queryset = Industry.objects.filter(is_active=True)
         style(self, "gx-lead")
+
+
+class LeadFilterForm(forms.Form):
+    """Filters of the lead list: a minimum score and the order."""
+
+    min_score = forms.IntegerField(
+        label=_("Minimum score"), required=False, min_value=-1000000, max_value=1000000
+    )
+    ordering = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[("-id", _("Newest first")), ("-score", _("Highest score first"))],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        style(self, "gx-lead-filter")
+
+    def pick(self, *names: str) -> list[forms.BoundField]:
+        return [self[name] for name in names]
+
+    def values(self) -> dict[str, Any]:
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {
+            k: v
+            for k, v in self.cleaned_data.items()
+            if k not in self.errors and v not in (None, "")
+        }
 
 
 class FollowUpForm(forms.Form):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from guanxi.core.crypto import EncryptedTextField
 from guanxi.core.models import BaseModel, SoftDeleteModel
+from guanxi.customers.models import CompanySize
 
 BASE_CURRENCY = "CNY"
 MONEY: dict[str, Any] = {"max_digits": 18, "decimal_places": 2}
@@ -670,6 +671,19 @@ class Lead(SoftDeleteModel):
         related_name="+",
     )
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
+    industry = models.ForeignKey(
+        "customers.Industry",
+        verbose_name=_("industry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    company_size = models.CharField(
+        _("company size"), max_length=10, choices=CompanySize.choices, blank=True
+    )
+    # Kept by the scoring service (recomputed when the lead or the rules change); never typed.
+    score = models.IntegerField(_("score"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("lead")
@@ -686,6 +700,7 @@ class Lead(SoftDeleteModel):
                 name="lead_return_idx",
             ),
             models.Index(fields=["next_follow_up_on"], name="lead_follow_up_idx"),
+            models.Index(fields=["-score", "-id"], name="lead_score_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=~Q(name=""), name="lead_name_not_empty"),
@@ -704,6 +719,74 @@ class Lead(SoftDeleteModel):
 
 
 # --- quotes, orders, payments ---------------------------------------------------------------
+
+
+class LeadFollowUp(models.Model):
+    """One follow-up recorded on a lead (what lead scoring counts as engagement)."""
+
+    lead = models.ForeignKey(
+        Lead, verbose_name=_("lead"), on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    followed_up_at = models.DateTimeField(_("time"), default=timezone.now)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("lead follow-up")
+        verbose_name_plural = _("lead follow-ups")
+        ordering = ["-followed_up_at", "-id"]
+        indexes = [
+            models.Index(fields=["lead", "-followed_up_at"], name="lead_follow_up_lead_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.lead_id} @ {self.followed_up_at:%Y-%m-%d}"
+
+
+class ScoringField(models.TextChoices):
+    SOURCE = "source", _("Source")
+    INDUSTRY = "industry", _("Industry")
+    COMPANY_SIZE = "company_size", _("Company size")
+    ENGAGEMENT = "engagement", _("Engagement (follow-ups in the last 30 days)")
+
+
+class ScoringOperator(models.TextChoices):
+    IS = "is", _("is")
+    IS_NOT = "is_not", _("is not")
+    AT_LEAST = "at_least", _("at least")
+    AT_MOST = "at_most", _("at most")
+
+
+class LeadScoringRule(BaseModel):
+    """A rule of lead scoring: when ``field`` ``operator`` ``value`` holds, add ``points``."""
+
+    field = models.CharField(_("field"), max_length=16, choices=ScoringField.choices)
+    operator = models.CharField(_("condition"), max_length=10, choices=ScoringOperator.choices)
+    value = models.CharField(_("value"), max_length=100)
+    points = models.IntegerField(_("points"))
+    position = models.PositiveIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("lead scoring rule")
+        verbose_name_plural = _("lead scoring rules")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(points__gte=-1000, points__lte=1000) & ~Q(points=0),
+                name="lead_scoring_points_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_field_display()} {self.get_operator_display()} {self.value}"
 
 
 class QuoteStatus(models.TextChoices):

@@ -23,7 +23,7 @@ from guanxi.core.api import (
     VisibleRelatedField,
 )
 from guanxi.customers import selectors as customer_selectors
-from guanxi.customers.models import Source
+from guanxi.customers.models import CompanySize, Industry, Source
 from guanxi.sales import selectors
 from guanxi.sales.models import (
     CollaboratorAccess,
@@ -98,6 +98,10 @@ def _categories(actor: Any) -> Any:
 
 def _sources(actor: Any) -> Any:
     return customer_selectors.lookup_list(actor=actor, model=Source)
+
+
+def _industries(actor: Any) -> Any:
+    return customer_selectors.lookup_list(actor=actor, model=Industry)
 
 
 class QuerySerializer(serializers.Serializer):
@@ -483,6 +487,12 @@ class LeadFilterSerializer(QuerySerializer):
     owner = _id_filter("Only leads owned by this user.")
     source = _id_filter("Only leads from this source.")
     open = serializers.BooleanField(required=False, help_text="Only leads not yet converted.")
+    min_score = serializers.IntegerField(
+        required=False,
+        min_value=-1000000,
+        max_value=1000000,
+        help_text="Only leads scoring at least this much.",
+    )
     ordering = serializers.ChoiceField(
         choices=sorted(selectors.leads.ORDERINGS), required=False, help_text="Sort order."
     )
@@ -504,6 +514,10 @@ class LeadInputSerializer(serializers.Serializer):
     )
     notes = _text(20000, trim_whitespace=False)
     next_follow_up_on = BoundedDateField(required=False, allow_null=True)
+    industry = VisibleRelatedField(selector=_industries, required=False, allow_null=True)
+    company_size = serializers.ChoiceField(
+        choices=CompanySize.choices, required=False, allow_blank=True
+    )
     pool = VisibleRelatedField(
         selector=_pools,
         required=False,
@@ -538,6 +552,11 @@ class LeadOutputSerializer(serializers.Serializer):
     customer_id = serializers.IntegerField(allow_null=True)
     contact_id = serializers.IntegerField(allow_null=True)
     deal_id = serializers.IntegerField(allow_null=True)
+    industry = RefSerializer(allow_null=True)
+    company_size = serializers.ChoiceField(choices=CompanySize.choices, allow_blank=True)
+    score = serializers.IntegerField(
+        help_text="Sum of the points of the lead scoring rules the lead meets (read-only)."
+    )
     custom = CustomFieldsField()
     created_at = serializers.DateTimeField()
     version = serializers.IntegerField()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guanxi.sales import follow_up_views, views
+from guanxi.sales import follow_up_views, scoring_views, views
 
 app_name = "sales"
 urlpatterns = [
@@ -32,6 +32,12 @@ urlpatterns = [
     path("orders/<int:pk>/payments/new/", views.payment_create, name="payment-create"),
     path("leads/", views.lead_list, name="lead-list"),
     path("leads/new/", views.lead_create, name="lead-create"),
+    path("leads/scoring/", scoring_views.scoring_rules, name="scoring-rules"),
+    path(
+        "leads/scoring/<int:pk>/delete/",
+        scoring_views.scoring_rule_delete,
+        name="scoring-rule-delete",
+    ),
     path("leads/<int:pk>/", views.lead_detail, name="lead-detail"),
     path("leads/<int:pk>/claim/", views.lead_action, {"action": "claim"}, name="lead-claim"),
     path("leads/<int:pk>/release/", views.lead_action, {"action": "release"}, name="lead-release"),

@@ -40,6 +40,7 @@ from guanxi.sales.forms import (
     DealForm,
     FollowUpForm,
     ForecastForm,
+    LeadFilterForm,
     LeadForm,
     MoveForm,
 )
@@ -622,10 +623,18 @@ def lead_list(request: HttpRequest) -> HttpResponse:
     """My leads, or (``?tab=pool``) the leads waiting in the public pools."""
     _require_view(request.user)
     tab = "pool" if request.GET.get("tab") == "pool" else "mine"
+    filter_form = LeadFilterForm(request.GET or None)
     if tab == "pool":
         leads = list(selectors.pool_lead_list(actor=request.user)[:LIST_PAGE])
     else:
-        leads = list(selectors.lead_list(actor=request.user, filters={"open": True})[:LIST_PAGE])
+        values = filter_form.values()
+        leads = list(
+            selectors.lead_list(
+                actor=request.user,
+                filters={"open": True, "min_score": values.get("min_score")},
+                ordering=values.get("ordering") or "-id",
+            )[:LIST_PAGE]
+        )
     pools = list(selectors.pool_list(actor=request.user))
     held = {pool.pk: services.held_count(request.user, pool) for pool in pools}
     return render(
@@ -637,6 +646,9 @@ def lead_list(request: HttpRequest) -> HttpResponse:
             "leads": leads,
             "pools": [(pool, held[pool.pk]) for pool in pools],
             "can_create": policy.can(request.user, Action.CREATE, MODULE),
+            "filter_form": filter_form,
+            "filter_fields": filter_form.pick("min_score", "ordering"),
+            "can_admin": policy.can(request.user, Action.ADMIN, MODULE),
         },
     )
 

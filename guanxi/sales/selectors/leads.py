@@ -12,7 +12,15 @@ from guanxi.core.errors import NotFound
 from guanxi.sales.models import OPEN_LEAD_STATUSES, Lead, PublicPool
 
 MODULE = "sales"
-ORDERINGS = {"id", "-id", "last_followed_up_at", "-last_followed_up_at", "next_follow_up_on"}
+ORDERINGS = {
+    "id",
+    "-id",
+    "last_followed_up_at",
+    "-last_followed_up_at",
+    "next_follow_up_on",
+    "score",
+    "-score",
+}
 
 
 def lead_list(
@@ -21,7 +29,10 @@ def lead_list(
     filters: Mapping[str, Any] | None = None,
     ordering: str = "-id",
 ) -> QuerySet[Lead]:
-    """Leads the actor owns or may see through her scope (not those waiting in a pool)."""
+    """Leads the actor owns or may see through her scope (not those waiting in a pool).
+
+    ``filters`` keys: status, owner, source, pool, open (bool), min_score (int).
+    """
     qs = policy.visible(actor, Lead.objects.filter(owner__isnull=False), MODULE)
     f = filters or {}
     for key in ("status", "owner", "source", "pool"):
@@ -29,11 +40,13 @@ def lead_list(
             qs = qs.filter(**{key: getattr(f[key], "pk", f[key])})
     if f.get("open"):
         qs = qs.filter(status__in=OPEN_LEAD_STATUSES)
+    if f.get("min_score") not in (None, ""):
+        qs = qs.filter(score__gte=int(f["min_score"]))
     if ordering not in ORDERINGS:
         ordering = "-id"
     tie = "-id" if ordering.startswith("-") else "id"
     order = [ordering] if ordering.lstrip("-") == "id" else [ordering, tie]
-    return qs.select_related("owner", "source", "pool").order_by(*order)
+    return qs.select_related("owner", "source", "pool", "industry").order_by(*order)
 
 
 def pool_lead_list(*, actor: Any, pool: PublicPool | None = None) -> QuerySet[Lead]:
@@ -43,7 +56,7 @@ def pool_lead_list(*, actor: Any, pool: PublicPool | None = None) -> QuerySet[Le
     qs = Lead.objects.filter(owner__isnull=True, status__in=OPEN_LEAD_STATUSES)
     if pool is not None:
         qs = qs.filter(pool=pool)
-    return qs.select_related("source", "pool").order_by("-id")
+    return qs.select_related("source", "pool", "industry").order_by("-id")
 
 
 def lead_get(*, actor: Any, pk: Any) -> Lead:

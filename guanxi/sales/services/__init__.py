@@ -61,6 +61,13 @@ from guanxi.sales.services.products import (
     product_delete,
     product_update,
 )
+from guanxi.sales.services.scoring import (
+    lead_rescore,
+    leads_rescore,
+    scoring_rule_create,
+    scoring_rule_delete,
+    scoring_rule_update,
+)
 from guanxi.sales.services.targets import target_delete, target_set
 
 __all__ = [
@@ -91,8 +98,10 @@ __all__ = [
     "lead_delete",
     "lead_follow_up",
     "lead_release",
+    "lead_rescore",
     "lead_update",
     "leads_distribute",
+    "leads_rescore",
     "leads_return_stale",
     "line_total",
     "missing_fields",
@@ -111,6 +120,9 @@ __all__ = [
     "quote_create",
     "quote_reject",
     "quote_send",
+    "scoring_rule_create",
+    "scoring_rule_delete",
+    "scoring_rule_update",
     "stage_create",
     "stage_delete",
     "stage_update",

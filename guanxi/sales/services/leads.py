@@ -25,8 +25,8 @@ from guanxi.core.errors import NotFound, PermissionDenied, ValidationError
 from guanxi.core.models import AuditAction, CreatedVia
 from guanxi.core.normalize import NormalizeError, normalize_email, normalize_phone
 from guanxi.customers import services as customer_services
-from guanxi.customers.models import Contact, Customer
-from guanxi.sales.models import OPEN_LEAD_STATUSES, Lead, LeadStatus, PublicPool
+from guanxi.customers.models import CompanySize, Contact, Customer, Industry
+from guanxi.sales.models import OPEN_LEAD_STATUSES, Lead, LeadFollowUp, LeadStatus, PublicPool
 from guanxi.sales.services._common import (
     MODULE,
     actor_id,
@@ -38,6 +38,7 @@ from guanxi.sales.services._common import (
     text,
 )
 from guanxi.sales.services.deals import deal_create
+from guanxi.sales.services.scoring import lead_rescore
 
 LEAD_FIELDS = (
     "name",
@@ -54,6 +55,8 @@ LEAD_FIELDS = (
     "pool",
     "next_follow_up_on",
     "custom",
+    "industry",
+    "company_size",
 )
 LEAD_SENSITIVE = ("mobile", "phone", "email", "wechat")
 
@@ -96,12 +99,32 @@ def _clean_lead(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
         "notes": lambda: text(data, "notes", limit=20000, multiline=True),
         "next_follow_up_on": lambda: date(data, "next_follow_up_on"),
         "custom": lambda: custom(data),
+        "industry": lambda: _industry(data.get("industry")),
+        "company_size": lambda: _company_size(data.get("company_size")),
     }
     cleaned = {}
     for name, clean in cleaners.items():
         if name in data or (not partial and name == "name"):
             cleaned[name] = clean()
     return cleaned
+
+
+def _industry(value: Any) -> Industry | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, Industry):
+        return value
+    industry = Industry.objects.filter(pk=value).first() if str(value).isdigit() else None
+    if industry is None:
+        raise ValidationError(_("Choose an existing industry."), field="industry")
+    return industry
+
+
+def _company_size(value: Any) -> str:
+    value = value or ""
+    if value not in CompanySize.values and value != "":
+        raise ValidationError(_("Choose one of the listed company sizes."), field="company_size")
+    return str(value)
 
 
 def _status(value: Any) -> str:
@@ -147,6 +170,7 @@ def lead_create(*, actor: Any, data: Mapping[str, Any], created_via: str = Creat
     if owner is not None:
         lead.claimed_at = lead.last_followed_up_at = timezone.now()
     lead.save()
+    lead.score = lead_rescore(lead_id=lead.pk)
     audit.record(
         actor,
         AuditAction.CREATE,
@@ -177,6 +201,7 @@ def lead_update(
     lead.version += 1
     lead.updated_at = timezone.now()
     lead.save()
+    lead.score = lead_rescore(lead_id=lead.pk)
     audit.record(actor, AuditAction.UPDATE, lead, changes=changes)
     events.publish("lead.updated", lead_id=lead.pk, actor_id=actor_id(actor))
     return lead
@@ -200,6 +225,10 @@ def lead_follow_up(
     lead.version += 1
     lead.updated_at = now
     lead.save()
+    LeadFollowUp.objects.create(
+        lead=lead, followed_up_at=now, author=actor_or_none(actor), note=note
+    )
+    lead.score = lead_rescore(lead_id=lead.pk)
     audit.record(actor, AuditAction.UPDATE, lead, changes={"follow_up": [None, note]})
     events.publish("lead.followed_up", lead_id=lead.pk, actor_id=actor_id(actor))
     return lead
