@@ -6,7 +6,7 @@ import decimal
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import BigIntegerField, DecimalField, Q, QuerySet, TextField
+from django.db.models import BigIntegerField, DecimalField, Field, Q, QuerySet, TextField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
@@ -20,6 +20,14 @@ NUMBER_TYPES = {FieldType.INTEGER, FieldType.LOOKUP}
 DECIMAL_TYPES = {FieldType.DECIMAL, FieldType.CURRENCY}
 RANGE_TYPES = NUMBER_TYPES | DECIMAL_TYPES | {FieldType.DATE, FieldType.DATETIME}
 RANGE_BOUNDS = {"gte": "gte", "lte": "lte", "from": "gte", "to": "lte"}
+TEXT_TYPES = {
+    FieldType.TEXT,
+    FieldType.LONG_TEXT,
+    FieldType.EMAIL,
+    FieldType.PHONE,
+    FieldType.URL,
+}
+CONTAINS = "contains"
 SORT_PREFIX = "custom."
 
 
@@ -44,13 +52,16 @@ def field_definition_get(*, actor: Any, pk: Any) -> FieldDefinition:
         raise NotFound() from exc
 
 
-def _expression(definition: FieldDefinition) -> Any:
-    text = KeyTextTransform(definition.key, "custom")
+def _output_field(definition: FieldDefinition) -> Field[Any, Any]:
     if definition.field_type in NUMBER_TYPES:
-        return Cast(text, BigIntegerField())
+        return BigIntegerField(null=True)
     if definition.field_type in DECIMAL_TYPES:
-        return Cast(text, DecimalField(max_digits=30, decimal_places=6))
-    return Cast(text, TextField())
+        return DecimalField(max_digits=30, decimal_places=6, null=True)
+    return TextField(null=True)
+
+
+def _expression(definition: FieldDefinition) -> Any:
+    return Cast(KeyTextTransform(definition.key, "custom"), _output_field(definition))
 
 
 def _filterable(model_label: str) -> dict[str, FieldDefinition]:
@@ -69,7 +80,8 @@ def custom_filter(
 ) -> QuerySet[Any]:
     """Narrow ``queryset`` by custom values: ``{key: value}`` for equality (a multiple-choice
     field matches records holding that option), ``{key: {"gte": a, "lte": b}}`` for a range of
-    numbers, amounts, dates and times. Only filterable, not archived fields; ValidationError
+    numbers, amounts, dates and times, ``{key: {"contains": text}}`` for text, e-mail, phone and
+    web address fields (ignoring case). Only filterable, not archived fields; ValidationError
     naming ``custom.<key>`` otherwise or for a value of the wrong type."""
     definitions = _filterable(model_label)
     for key, wanted in filters.items():
@@ -79,6 +91,19 @@ def custom_filter(
                 _("There is no filterable custom field with this key."), field=f"custom.{key}"
             )
         if custom_values.is_empty(wanted):
+            continue
+        if isinstance(wanted, Mapping) and CONTAINS in wanted:
+            if definition.field_type not in TEXT_TYPES or set(wanted) != {CONTAINS}:
+                raise ValidationError(
+                    _("This field cannot be searched for a part of its text."),
+                    field=f"custom.{key}",
+                )
+            text = str(wanted[CONTAINS] or "").strip()[: custom_values.TEXT_LIMIT]
+            if text:
+                alias = f"_cf_{key}"
+                queryset = queryset.alias(**{alias: KeyTextTransform(key, "custom")}).filter(
+                    **{f"{alias}__icontains": text}
+                )
             continue
         if isinstance(wanted, Mapping):
             if definition.field_type not in RANGE_TYPES or not set(wanted) <= set(RANGE_BOUNDS):
@@ -126,6 +151,18 @@ def custom_sort_key(model_label: str, ordering: str) -> Any | None:
     return expression.asc(nulls_last=True)
 
 
+def custom_sort_annotation(model_label: str, ordering: str) -> tuple[Any, Field[Any, Any]] | None:
+    """For ``custom.<key>`` / ``-custom.<key>``: the value to annotate each row with and its
+    field (nullable), so that a list can page by it (None for other orderings)."""
+    name = ordering.lstrip("-")
+    if not name.startswith(SORT_PREFIX):
+        return None
+    definition = _filterable(model_label).get(name.removeprefix(SORT_PREFIX))
+    if definition is None:
+        return None
+    return _expression(definition), _output_field(definition)
+
+
 def custom_sort_choices(model_label: str) -> list[str]:
     """The orderings by custom fields a list accepts (filterable fields)."""
     keys = sorted(_filterable(model_label))
@@ -133,7 +170,8 @@ def custom_sort_choices(model_label: str) -> list[str]:
 
 
 def custom_filters_from_query(params: Mapping[str, Any]) -> dict[str, Any]:
-    """``?cf_<key>=value``, ``?cf_<key>__gte=a`` and ``?cf_<key>__lte=b`` as a ``custom`` filter."""
+    """``?cf_<key>=value``, ``?cf_<key>__gte=a``, ``?cf_<key>__lte=b`` and
+    ``?cf_<key>__contains=text`` as a ``custom`` filter."""
     custom: dict[str, Any] = {}
     for name in params:
         if not name.startswith("cf_"):
@@ -141,7 +179,7 @@ def custom_filters_from_query(params: Mapping[str, Any]) -> dict[str, Any]:
         key, _sep, bound = name.removeprefix("cf_").partition("__")
         value = params.get(name)
         if bound:
-            if bound not in RANGE_BOUNDS:
+            if bound not in RANGE_BOUNDS and bound != CONTAINS:
                 raise ValidationError(_("Unknown filter."), field=name)
             existing = custom.get(key)
             custom[key] = {**(existing if isinstance(existing, dict) else {}), bound: value}

@@ -30,8 +30,12 @@ from guanxi.customers.models import (
     Source,
     Tag,
 )
+from guanxi.customization import ui as custom_ui
+from guanxi.customization.models import FieldDefinition
+from guanxi.customization.selectors import SORT_PREFIX, field_definition_list
 
 MODULE = "customers"
+CUSTOMER_MODEL = "customers.customer"
 TEXT_FIELDS = (
     "kind",
     "name",
@@ -72,6 +76,7 @@ class ListChoices:
     levels: Choices
     industries: Choices
     sources: Choices
+    custom_fields: Sequence[FieldDefinition] = ()
 
     @classmethod
     def load(cls, *, actor: Any) -> ListChoices:
@@ -85,7 +90,18 @@ class ListChoices:
             levels=lookups(Level),
             industries=lookups(Industry),
             sources=lookups(Source),
+            custom_fields=custom_definitions(actor),
         )
+
+
+def custom_definitions(actor: Any) -> list[FieldDefinition]:
+    """The active custom fields of customers, in their order (one query)."""
+    return list(field_definition_list(actor=actor, model=CUSTOMER_MODEL))
+
+
+def custom_sorts(definitions: Sequence[FieldDefinition]) -> list[str]:
+    """The list columns that sort: custom fields shown in lists that are also filterable."""
+    return [f"{SORT_PREFIX}{d.key}" for d in definitions if d.is_shown_in_list and d.is_filterable]
 
 
 def owner_choices(actor: Any) -> Choices:
@@ -171,6 +187,10 @@ class CustomerFilterForm(forms.Form):
 
     def __init__(self, data: Any, *, choices: ListChoices) -> None:
         super().__init__(data)
+        self.custom_fields = list(choices.custom_fields)
+        self.custom_sorts = custom_sorts(self.custom_fields)
+        self.custom_names = list(custom_ui.filter_fields(self.custom_fields))
+        self.fields.update(custom_ui.filter_fields(self.custom_fields))
         self.fields["owner"].choices = ANY + choices.owners
         self.fields["tag"].choices = ANY + choices.tags
         self.fields["level"].choices = ANY + choices.levels
@@ -189,11 +209,17 @@ class CustomerFilterForm(forms.Form):
         return [self[name] for name in self.PRIMARY]
 
     def more_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.MORE]
+        return [self[name] for name in (*self.MORE, *self.custom_names)]
 
     def clean_sort(self) -> str:
         sort = self.cleaned_data.get("sort") or ""
-        return sort if sort.lstrip("-") in SORTABLE else DEFAULT_SORT
+        name = sort.lstrip("-")
+        return sort if name in SORTABLE or name in self.custom_sorts else DEFAULT_SORT
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        custom_ui.check_filters(self, self.custom_fields)
+        return cleaned
 
     def parsed(self) -> dict[str, Any]:
         """The valid values; a filter that does not parse is dropped (and shown as an error)."""
@@ -212,13 +238,18 @@ class CustomerFilterForm(forms.Form):
             if key in ("owner", "tag", "level", "industry", "source"):
                 value = int(value)
             filters[key] = value
+        custom = custom_ui.filter_values(values, self.custom_fields)
+        if custom:
+            filters["custom"] = custom
         return filters
 
     def active_filter_count(self) -> int:
-        return len(self.selector_filters())
+        filters = self.selector_filters()
+        custom = filters.pop("custom", {})
+        return len(filters) + len(custom)
 
     def more_is_active(self) -> bool:
-        return any(key in self.MORE for key in self.selector_filters())
+        return any(key in self.MORE or key == "custom" for key in self.selector_filters())
 
     def ordering(self) -> str:
         return str(self.parsed().get("sort") or DEFAULT_SORT)
@@ -378,6 +409,7 @@ class CustomerForm(forms.Form):
         actor: Any,
         tags: Any,
         customer: Customer | None = None,
+        custom_fields: Sequence[FieldDefinition] = (),
         **kwargs: Any,
     ) -> None:
         if customer is not None and data is None:
@@ -385,6 +417,13 @@ class CustomerForm(forms.Form):
         super().__init__(data, **kwargs)
         self.actor = actor
         self.customer = customer
+        self.custom_fields = list(custom_fields)
+        self.custom_names = custom_ui.add_form_fields(
+            self,
+            self.custom_fields,
+            actor=actor,
+            stored=(customer.custom or {}) if customer is not None else None,
+        )
         # Sensitive fields the user may not see plainly are shown masked and cannot be changed.
         self.protected = [
             name for name in policy.restricted_fields(actor, MODULE) if name in self.fields
@@ -432,7 +471,22 @@ class CustomerForm(forms.Form):
                     widget.attrs["class"] = (classes + " is-invalid").strip()
 
     def sections(self) -> list[tuple[str, list[forms.BoundField]]]:
-        return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
+        sections = [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
+        grouped: dict[str, list[forms.BoundField]] = {}
+        for definition in self.custom_fields:
+            title = definition.section or str(_("More information"))
+            grouped.setdefault(title, []).append(self[custom_ui.field_name(definition.key)])
+        return sections + list(grouped.items())
+
+    def error_labels(self) -> str:
+        """The labels of the fields with an error, for the message above the form."""
+        return ", ".join(
+            str(self.fields[name].label) for name in self.errors if name in self.fields
+        )
+
+    def compared_fields(self) -> list[str]:
+        """The fields the conflict screen compares (and sends again)."""
+        return [*self.SERVICE_FIELDS, *self.custom_names]
 
     def service_data(self) -> dict[str, Any]:
         """The cleaned values in the shape the customer services take."""
@@ -442,19 +496,32 @@ class CustomerForm(forms.Form):
             data[name] = data[name] or ""
         for name in self.protected:
             data.pop(name, None)
+        custom = custom_ui.service_values(
+            self, self.custom_fields, only_changed=self.customer is not None
+        )
+        if custom or self.customer is None:
+            data["custom"] = custom
         return data
 
     def add_service_error(self, error: ApplicationError) -> None:
         """Show a service's error next to the field it names (or above the form)."""
-        field = error.field if error.field in self.fields else None
-        self.add_error(field, str(error.message))
+        name = error.field or ""
+        key = custom_ui.key_of(name)
+        if key is not None:
+            name = custom_ui.field_name(key)
+        self.add_error(name if name in self.fields else None, str(error.message))
 
     def attempted_values(self) -> dict[str, str]:
         """What the user typed, as display text (for the conflict screen)."""
-        return {
+        values = {
             name: display_value(self.fields[name], self.cleaned_data.get(name))
             for name in self.SERVICE_FIELDS
         }
+        for definition in self.custom_fields:
+            name = custom_ui.field_name(definition.key)
+            value = custom_ui.submitted_value(definition, self.cleaned_data.get(name))
+            values[name] = custom_ui.display_text(definition, value)
+        return values
 
 
 def customer_initial(customer: Customer) -> dict[str, Any]:
@@ -497,4 +564,7 @@ def current_values(form: CustomerForm, customer: Customer) -> dict[str, str]:
         if name in form.protected:
             value = policy.protected_value(form.actor, MODULE, name, value)
         values[name] = display_value(form.fields[name], value)
+    for definition in form.custom_fields:
+        value = (customer.custom or {}).get(definition.key)
+        values[custom_ui.field_name(definition.key)] = custom_ui.display_text(definition, value)
     return values

@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import decimal
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,13 +46,17 @@ from guanxi.customers.forms.customer import (
     CustomerForm,
     ListChoices,
     current_values,
+    custom_definitions,
     owner_choices,
 )
 from guanxi.customers.models import Customer
+from guanxi.customization import ui as custom_ui
+from guanxi.customization.selectors import SORT_PREFIX, custom_sort_annotation
 
 MODULE = "customers"
 COUNT_CAP = 1000
 RESULTS_TARGET = "gx-results"
+CUSTOM_SORT_ALIAS = "cf_sort_value"
 
 
 # --- plumbing -------------------------------------------------------------------------------
@@ -124,8 +129,16 @@ def _order_keys(model: type[Model], sort: str) -> list[OrderKey]:
     return keys
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    return value
+
+
 def _encode_cursor(values: list[Any]) -> str:
-    plain = [v.isoformat() if isinstance(v, dt.date | dt.datetime) else v for v in values]
+    plain = [_plain(v) for v in values]
     raw = json.dumps(plain, separators=(",", ":"), ensure_ascii=False)
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
@@ -160,9 +173,21 @@ def keyset_page(
     """A page of ``queryset`` ordered by ``sort`` and then id, from the cursor it is given.
 
     The cursors hold the (sort value, id) of the first and last row shown, so every page costs the
-    same however deep it is: no OFFSET. An unreadable cursor gives the first page.
+    same however deep it is: no OFFSET. An unreadable cursor gives the first page. ``sort`` may
+    be ``custom.<key>`` for a sortable custom field: its value is annotated on every row.
     """
-    keys = _order_keys(queryset.model, sort)
+    custom = custom_sort_annotation(queryset.model._meta.label_lower, sort)
+    if custom is not None:
+        expression, output_field = custom
+        queryset = queryset.annotate(**{CUSTOM_SORT_ALIAS: expression})
+        pk = queryset.model._meta.pk
+        descending = sort.startswith("-")
+        keys = [
+            OrderKey(CUSTOM_SORT_ALIAS, output_field, descending, nulls_first=False),
+            OrderKey(pk.attname, pk, descending, nulls_first=False),
+        ]
+    else:
+        keys = _order_keys(queryset.model, sort)
     token, backwards = (before, True) if before else (after, False)
     values = _decode_cursor(token, keys) if token else None
     backwards = backwards and values is not None
@@ -200,10 +225,13 @@ def _capped_count(queryset: QuerySet[Any]) -> int:
 # --- the customer list ----------------------------------------------------------------------
 
 
-def _sort_links(params: dict[str, str], sort: str) -> dict[str, dict[str, Any]]:
+def _sort_links(
+    params: dict[str, str], sort: str, custom_sorts: Sequence[str] = ()
+) -> dict[str, dict[str, Any]]:
     """For each sortable column: the URL a click on its header goes to, and its current state."""
     links = {}
-    for field, first in SORTABLE.items():
+    columns = {**SORTABLE, **{name: name for name in custom_sorts}}
+    for field, first in columns.items():
         active = sort.lstrip("-") == field
         descending = sort.startswith("-")
         target = (field if descending else f"-{field}") if active else first
@@ -244,18 +272,26 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         current["after"] = request.GET["after"]
     elif request.GET.get("before") and page.has_cursor:
         current["before"] = request.GET["before"]
+    sorts = _sort_links(params, sort, form.custom_sorts)
+    columns = [d for d in form.custom_fields if d.is_shown_in_list]
+    cells = custom_ui.list_cells(page.rows, columns, actor=actor)
     context = {
         "nav": "customers",
         "filters": form,
         "bulk": BulkActionForm(owners=choices.owners, tags=choices.tags),
         "rows": page.rows,
+        "custom_columns": [
+            {"key": d.key, "label": d.label, "sort": sorts.get(f"{SORT_PREFIX}{d.key}")}
+            for d in columns
+        ],
+        "custom_rows": list(zip(page.rows, cells, strict=True)),
         "page": page,
         "total": total,
         "total_capped": total > COUNT_CAP,
         "count_cap": COUNT_CAP,
         "is_filtered": bool(filters or form.search_text()),
         "sort": sort,
-        "sorts": _sort_links(params, sort),
+        "sorts": sorts,
         "list_url": list_url,
         "current_url": _url("customers:customer-list", current),
         "next_url": (
@@ -358,11 +394,13 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     actor = request.user
     policy.require(actor, "create", MODULE)
     tags = selectors.tag_list(actor=actor)
+    custom = custom_definitions(actor)
     if request.method != "POST":
-        return _form_page(
-            request, CustomerForm(actor=actor, tags=tags, initial={"owner": actor.pk}), None
+        form = CustomerForm(
+            actor=actor, tags=tags, custom_fields=custom, initial={"owner": actor.pk}
         )
-    form = CustomerForm(request.POST, actor=actor, tags=tags)
+        return _form_page(request, form, None)
+    form = CustomerForm(request.POST, actor=actor, tags=tags, custom_fields=custom)
     if form.is_valid():
         try:
             customer = services.customer_create(actor=actor, data=form.service_data())
@@ -382,11 +420,13 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.user
     customer = selectors.customer_get(actor=actor, pk=pk)
     tags = selectors.tag_list(actor=actor)
+    custom = custom_definitions(actor)
     if request.method != "POST":
-        return _form_page(
-            request, CustomerForm(actor=actor, tags=tags, customer=customer), customer
-        )
-    form = CustomerForm(request.POST, actor=actor, tags=tags, customer=customer)
+        form = CustomerForm(actor=actor, tags=tags, customer=customer, custom_fields=custom)
+        return _form_page(request, form, customer)
+    form = CustomerForm(
+        request.POST, actor=actor, tags=tags, customer=customer, custom_fields=custom
+    )
     if form.is_valid():
         try:
             services.customer_update(
@@ -416,9 +456,9 @@ def _conflict_page(request: HttpRequest, form: CustomerForm, current: Customer) 
             "mine": mine[name],
             "differs": theirs[name] != mine[name],
         }
-        for name in CustomerForm.SERVICE_FIELDS
+        for name in form.compared_fields()
     ]
-    hidden = [form[name] for name in CustomerForm.SERVICE_FIELDS]
+    hidden = [form[name] for name in form.compared_fields()]
     return render(
         request,
         "customers/pages/customer_conflict.html",
