@@ -8,15 +8,17 @@ Interface used by services and selectors (kept stable):
 A customer is found by its name and short name (Chinese fragments, pinyin, initials), tags, city
 and province, website domain, the names (with pinyin) and job titles of its contacts, its own and
 its contacts' phone numbers (any format, or the last 4+ digits) and e-mail addresses (whole, the
-local part, or the domain). Phones and e-mails are encrypted at rest, so they are indexed as keyed
-hashes only. Customers in the recycle bin stay indexed (the recycle bin is searchable too); the
-selectors keep them out of every other list.
+local part, or the domain), and the values of its custom fields marked searchable (text, long
+text, e-mail, phone, web address, and the labels of chosen options). Phones and e-mails are
+encrypted at rest, so they are indexed as keyed hashes only. Customers in the recycle bin stay
+indexed (the recycle bin is searchable too); the selectors keep them out of every other list.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import QuerySet
 
@@ -25,10 +27,22 @@ from guanxi.core.search import registry
 from guanxi.core.search.backends import SearchIndex
 from guanxi.core.search.tokens import Document, parse_query
 from guanxi.customers.models import Contact, Customer, CustomerKind
+from guanxi.customization.models import FieldDefinition, FieldType, TargetModel
 
 SEARCH_TABLE = "customers_customer_search"
 customer_index = SearchIndex(SEARCH_TABLE, SearchScope.CUSTOMER)
 REINDEX_BATCH = 500
+# Long texts are indexed by their beginning: enough to find them, without flooding the index.
+SEARCHABLE_TEXT_LIMIT = 2000
+SEARCHABLE_TYPES = {
+    FieldType.TEXT,
+    FieldType.LONG_TEXT,
+    FieldType.EMAIL,
+    FieldType.PHONE,
+    FieldType.URL,
+    FieldType.CHOICE,
+    FieldType.MULTI_CHOICE,
+}
 
 
 @dataclass
@@ -54,6 +68,42 @@ class CustomerFacts:
     email: str = ""
     tags: list[str] = field(default_factory=list)
     contacts: list[ContactFacts] = field(default_factory=list)
+    # (kind, text) of searchable custom values: kind "text", "email", "phone" or "url".
+    custom: list[tuple[str, str]] = field(default_factory=list)
+
+
+def searchable_definitions() -> list[FieldDefinition]:
+    """The customer custom fields whose values are searched (active and marked searchable)."""
+    return list(
+        FieldDefinition.objects.filter(
+            model=TargetModel.CUSTOMER,
+            is_archived=False,
+            is_searchable=True,
+            field_type__in=SEARCHABLE_TYPES,
+        ).order_by("position", "id")
+    )
+
+
+def searchable_values(
+    custom: Mapping[str, Any] | None, definitions: Sequence[FieldDefinition]
+) -> list[tuple[str, str]]:
+    """The (kind, text) a customer is found by among its custom values ``custom``."""
+    found: list[tuple[str, str]] = []
+    if not custom:
+        return found
+    for definition in definitions:
+        value = custom.get(definition.key)
+        if value in (None, "", []):
+            continue
+        kind = definition.field_type
+        if kind in (FieldType.CHOICE, FieldType.MULTI_CHOICE):
+            chosen = value if isinstance(value, list) else [value]
+            found.extend(("text", definition.option_label(str(v))) for v in chosen)
+        elif kind in (FieldType.EMAIL, FieldType.PHONE, FieldType.URL):
+            found.append((str(kind), str(value)))
+        else:
+            found.append(("text", str(value)[:SEARCHABLE_TEXT_LIMIT]))
+    return found
 
 
 def customer_document(facts: CustomerFacts) -> Document:
@@ -75,11 +125,21 @@ def customer_document(facts: CustomerFacts) -> Document:
         document.add_phone(contact.mobile)
         document.add_phone(contact.phone)
         document.add_email(contact.email)
+    for kind, text in facts.custom:
+        if kind == FieldType.EMAIL:
+            document.add_email(text)
+        elif kind == FieldType.PHONE:
+            document.add_phone(text)
+        elif kind == FieldType.URL:
+            document.add_website(text)
+        else:
+            document.add_text(text)
     return document
 
 
 def customer_facts(customer_ids: Sequence[int]) -> dict[int, CustomerFacts]:
-    """Read (and decrypt) what the documents of these customers are made of; 3 queries."""
+    """Read (and decrypt) what the documents of these customers are made of; 4 queries."""
+    definitions = searchable_definitions()
     facts = {
         pk: CustomerFacts(
             name=name,
@@ -90,10 +150,20 @@ def customer_facts(customer_ids: Sequence[int]) -> dict[int, CustomerFacts]:
             website=website,
             phone=phone,
             email=email,
+            custom=searchable_values(custom, definitions),
         )
-        for pk, name, kind, short_name, province, city, website, phone, email in (
+        for pk, name, kind, short_name, province, city, website, phone, email, custom in (
             Customer.all_objects.filter(pk__in=customer_ids).values_list(
-                "pk", "name", "kind", "short_name", "province", "city", "website", "phone", "email"
+                "pk",
+                "name",
+                "kind",
+                "short_name",
+                "province",
+                "city",
+                "website",
+                "phone",
+                "email",
+                "custom",
             )
         )
     }
@@ -178,4 +248,6 @@ __all__ = [
     "customer_index",
     "customers_reindex",
     "customers_search",
+    "searchable_definitions",
+    "searchable_values",
 ]

@@ -59,6 +59,7 @@ DEFINITION_FIELDS = (
     "is_archived",
 )
 FLAGS = ("is_required", "is_unique", "is_searchable", "is_filterable", "is_shown_in_list")
+REINDEX_BATCH = 500
 
 
 @dataclass
@@ -338,6 +339,9 @@ def field_definition_update(
     definition.save()
     audit.record(actor, AuditAction.UPDATE, definition, changes=changes)
     events.publish("custom_field.updated", definition_id=definition.pk)
+    searched = before["is_searchable"] or definition.is_searchable
+    if searched and set(changes) & {"is_searchable", "field_type", "options"}:
+        _schedule_reindex(definition)
     return definition, impact
 
 
@@ -400,7 +404,35 @@ def field_definition_archive(
         changes={"is_archived": [not archived, archived]},
     )
     events.publish("custom_field.updated", definition_id=definition.pk)
+    if definition.is_searchable:
+        _schedule_reindex(definition)
     return definition
+
+
+def _schedule_reindex(definition: FieldDefinition) -> None:
+    """Rebuild, after commit and in the background, the search entries of the records holding a
+    value of a field whose values are (or were) searched."""
+    if definition.model != TargetModel.CUSTOMER:
+        return
+    from guanxi.customization.tasks import field_definition_reindex_task
+
+    definition_id = definition.pk
+    transaction.on_commit(lambda: field_definition_reindex_task(definition_id))
+
+
+def field_definition_reindex(*, definition_id: int) -> int:
+    """Rebuild the search entries of the customers holding a value of this field, in batches
+    (each in its own transaction). Returns how many customers were reindexed; idempotent."""
+    from guanxi.customers.search import customers_reindex
+
+    definition = FieldDefinition.objects.filter(pk=definition_id).first()
+    if definition is None or definition.model != TargetModel.CUSTOMER:
+        return 0
+    ids = list(_records(definition).values_list("pk", flat=True))
+    for start in range(0, len(ids), REINDEX_BATCH):
+        with transaction.atomic():
+            customers_reindex(ids[start : start + REINDEX_BATCH])
+    return len(ids)
 
 
 def field_definition_get_for_update(*, actor: Any, pk: Any) -> FieldDefinition:
