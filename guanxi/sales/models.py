@@ -684,6 +684,15 @@ class Lead(SoftDeleteModel):
     )
     # Kept by the scoring service (recomputed when the lead or the rules change); never typed.
     score = models.IntegerField(_("score"), default=0, editable=False)
+    web_form = models.ForeignKey(
+        "LeadWebForm",
+        verbose_name=_("web form"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="leads",
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("lead")
@@ -748,6 +757,38 @@ class LeadFollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.lead_id} @ {self.followed_up_at:%Y-%m-%d}"
+
+
+class LeadWebForm(BaseModel):
+    """A public page at a secret address where visitors leave their details as a new lead."""
+
+    name = models.CharField(_("name"), max_length=100)
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    pool = models.ForeignKey(
+        PublicPool,
+        verbose_name=_("public pool"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("lead web form")
+        verbose_name_plural = _("lead web forms")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ScoringField(models.TextChoices):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guanxi.sales import follow_up_views, scoring_views, views
+from guanxi.sales import follow_up_views, scoring_views, views, web_form_views
 
 app_name = "sales"
 urlpatterns = [
@@ -38,6 +38,13 @@ urlpatterns = [
         scoring_views.scoring_rule_delete,
         name="scoring-rule-delete",
     ),
+    path("leads/web-forms/", web_form_views.web_form_list, name="web-form-list"),
+    path(
+        "leads/web-forms/<int:pk>/toggle/",
+        web_form_views.web_form_toggle,
+        name="web-form-toggle",
+    ),
+    path("forms/<str:token>/", web_form_views.web_form_public, name="web-form-public"),
     path("leads/<int:pk>/", views.lead_detail, name="lead-detail"),
     path("leads/<int:pk>/claim/", views.lead_action, {"action": "claim"}, name="lead-claim"),
     path("leads/<int:pk>/release/", views.lead_action, {"action": "release"}, name="lead-release"),

@@ -69,6 +69,13 @@ from guanxi.sales.services.scoring import (
     scoring_rule_update,
 )
 from guanxi.sales.services.targets import target_delete, target_set
+from guanxi.sales.services.web_forms import (
+    web_form_allow,
+    web_form_create,
+    web_form_get,
+    web_form_set_active,
+    web_form_submit,
+)
 
 __all__ = [
     "Conversion",
@@ -129,4 +136,9 @@ __all__ = [
     "stages_reorder",
     "target_delete",
     "target_set",
+    "web_form_allow",
+    "web_form_create",
+    "web_form_get",
+    "web_form_set_active",
+    "web_form_submit",
 ]
