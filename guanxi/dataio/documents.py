@@ -16,8 +16,11 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 
-def facts_of(customer: Any, tags: Sequence[Any], contacts: Sequence[Any]) -> Any:
-    """What a new customer's search document is made of (``customers.search.CustomerFacts``)."""
+def facts_of(
+    customer: Any, tags: Sequence[Any], contacts: Sequence[Any], definitions: Sequence[Any]
+) -> Any:
+    """What a new customer's search document is made of (``customers.search.CustomerFacts``);
+    ``definitions``: the searchable custom fields (``search.searchable_definitions()``)."""
     from guanxi.customers import search
 
     return search.CustomerFacts(
@@ -30,6 +33,7 @@ def facts_of(customer: Any, tags: Sequence[Any], contacts: Sequence[Any]) -> Any
         phone=customer.phone,
         email=customer.email,
         tags=[tag.name for tag in tags],
+        custom=search.searchable_values(customer.custom, definitions),
         contacts=[
             search.ContactFacts(
                 name=contact.name,

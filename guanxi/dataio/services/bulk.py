@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +29,7 @@ from guanxi.core.errors import ApplicationError, PermissionDenied
 from guanxi.core.models import AuditAction, CreatedVia
 from guanxi.customers import services as customer_services
 from guanxi.customers.models import Contact, Customer, CustomerKind, Interaction
-from guanxi.customers.search import customers_reindex
+from guanxi.customers.search import customers_reindex, searchable_definitions
 from guanxi.dataio import fastsql
 from guanxi.dataio.documents import DocumentBuilder, facts_of, with_ids
 from guanxi.dataio.documents import prepare as prepare_documents
@@ -455,12 +455,16 @@ def import_customers_commit(
                 keys=_customer_keys(customer, contacts),
             )
         )
+    definitions = searchable_definitions() if prepared else []
+
+    def facts_for(item: _Prepared) -> Any:
+        return facts_of(item.customer, _unique(item.tags), item.contacts, definitions)
+
     pending_documents = None
     if documents is not None and prepared:
         # Tokenised in the helper process while duplicates are looked up and rows written.
         pending_documents = documents.submit(
-            [facts_of(item.customer, _unique(item.tags), item.contacts) for item in prepared],
-            connection.vendor,
+            [facts_for(item) for item in prepared], connection.vendor
         )
     all_keys = {key for item in prepared for key in item.keys}
     ids = {item.row.record_id for item in prepared if item.row.record_id}
@@ -543,7 +547,7 @@ def import_customers_commit(
             fastsql.insert(Contact, contacts)
         batch.outcome.created.extend(item.customer.pk for item in creates)
         if pending_documents is None:
-            _index_new_customers(creates)
+            _index_new_customers(creates, facts_for)
         else:
             # Documents of customers that absorbed a later row of the file are built again.
             again = [item for item in creates if id(item) in merged_twins]
@@ -554,15 +558,11 @@ def import_customers_commit(
             except Exception:
                 # The helper process died (killed, out of memory): build them here instead.
                 rows_of_documents = prepare_documents(
-                    [
-                        facts_of(item.customer, _unique(item.tags), item.contacts)
-                        for item in prepared
-                    ],
-                    connection.vendor,
+                    [facts_for(item) for item in prepared], connection.vendor
                 )
             customer_index().write(with_ids(rows_of_documents, ids))
             if again:
-                _index_new_customers(again)
+                _index_new_customers(again, facts_for)
         batch.outcome.actions.update((item.row.number, "create") for item in creates)
     for item, target in updates:
         result = _update_customer(batch, item, target)
@@ -581,7 +581,7 @@ def customer_index() -> Any:
     return index
 
 
-def _index_new_customers(creates: Sequence[_Prepared]) -> None:
+def _index_new_customers(creates: Sequence[_Prepared], facts: Callable[[_Prepared], Any]) -> None:
     """Index new customers from what is in memory (the same document ``customers_reindex``
     would build after reading the rows back and decrypting them)."""
     from guanxi.customers import search
@@ -593,7 +593,7 @@ def _index_new_customers(creates: Sequence[_Prepared]) -> None:
     documents = [
         (
             item.customer.pk,
-            search.customer_document(facts_of(item.customer, _unique(item.tags), item.contacts)),
+            search.customer_document(facts(item)),
         )
         for item in creates
     ]

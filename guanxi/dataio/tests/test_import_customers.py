@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from guanxi.core import crypto
 from guanxi.core.models import AuditEntry
 from guanxi.customers.models import Contact, Customer
@@ -310,3 +312,27 @@ def test_documents_built_in_a_helper_process_are_the_same(
     search.customers_reindex(list(everyone.values_list("pk", flat=True)))
     assert found() == imported
     assert len(imported[0][0]) == 30
+
+
+@pytest.mark.parametrize("helper", ["0", "1"])
+def test_searchable_custom_values_are_found_right_after_the_import(
+    run_import: Any, admin: Any, monkeypatch: Any, helper: str
+) -> None:
+    from guanxi.customers import search
+    from guanxi.customization.services import field_definition_create
+
+    monkeypatch.setenv("GUANXI_IMPORT_HELPER", helper)
+    field_definition_create(
+        actor=admin,
+        data={
+            "model": "customers.customer",
+            "key": "dealer",
+            "label_zh": "经销商编号",
+            "field_type": "text",
+            "is_searchable": True,
+        },
+    )
+    run_import(csv_bytes([["客户名称", "经销商编号"], ["甲公司", "ZX9981"], ["乙公司", "QA1234"]]))
+
+    found = search.customers_search(Customer.objects.all(), "ZX9981")
+    assert list(found.values_list("name", flat=True)) == ["甲公司"]
