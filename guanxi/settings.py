@@ -277,6 +277,8 @@ SPECTACULAR_SETTINGS = {
         "InteractionKindEnum": "guanxi.customers.models.InteractionKind",
         "DealStatusEnum": "guanxi.sales.models.DealStatus",
         "LeadStatusEnum": "guanxi.sales.models.LeadStatus",
+        "QuoteStatusEnum": "guanxi.sales.models.QuoteStatus",
+        "OrderStatusEnum": "guanxi.sales.models.OrderStatus",
     },
 }
 

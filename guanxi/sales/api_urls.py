@@ -3,7 +3,7 @@ malformed id is a JSON 404 like an unknown one)."""
 
 from django.urls import path
 
-from guanxi.sales import api, follow_up_api
+from guanxi.sales import api, follow_up_api, order_api
 
 app_name = "sales_api"
 urlpatterns = [
@@ -40,6 +40,26 @@ urlpatterns = [
     path("leads/<str:id>/convert/", api.LeadConvertView.as_view(), name="lead-convert"),
     path("pools/", api.PoolListView.as_view(), name="pool-list"),
     path("pools/<str:id>/leads/", api.PoolLeadListView.as_view(), name="pool-lead-list"),
+    path("quotes/", order_api.QuoteListView.as_view(), name="quote-list"),
+    path("quotes/<str:id>/", order_api.QuoteDetailView.as_view(), name="quote-detail"),
+    path("quotes/<str:id>/send/", order_api.QuoteSendView.as_view(), name="quote-send"),
+    path("quotes/<str:id>/accept/", order_api.QuoteAcceptView.as_view(), name="quote-accept"),
+    path("quotes/<str:id>/reject/", order_api.QuoteRejectView.as_view(), name="quote-reject"),
+    path("quotes/<str:id>/pdf/", order_api.QuotePdfView.as_view(), name="quote-pdf"),
+    path("orders/", order_api.OrderListView.as_view(), name="order-list"),
+    path("orders/<str:id>/", order_api.OrderDetailView.as_view(), name="order-detail"),
+    path("orders/<str:id>/cancel/", order_api.OrderCancelView.as_view(), name="order-cancel"),
+    path(
+        "orders/<str:id>/payment-plan/",
+        order_api.OrderPaymentPlanView.as_view(),
+        name="order-payment-plan",
+    ),
+    path(
+        "orders/<str:id>/payments/",
+        order_api.OrderPaymentListView.as_view(),
+        name="order-payment-list",
+    ),
+    path("payments/", order_api.PaymentListView.as_view(), name="payment-list"),
     path("sales/board/", api.BoardView.as_view(), name="board"),
     path("sales/funnel/", api.FunnelView.as_view(), name="funnel"),
     path("sales/forecast/", api.ForecastView.as_view(), name="forecast"),

@@ -29,6 +29,8 @@ from guanxi.sales.models import (
     CollaboratorAccess,
     DealStatus,
     LeadStatus,
+    OrderStatus,
+    QuoteStatus,
     ReasonKind,
     RequiredField,
 )
@@ -616,3 +618,172 @@ class PoolOutputSerializer(serializers.Serializer):
     return_after_days = serializers.IntegerField()
     warn_days_before = serializers.IntegerField()
     is_default = serializers.BooleanField()
+
+
+# --- quotes, orders and payments -------------------------------------------------------------
+
+
+def _deals(actor: Any) -> Any:
+    return selectors.deals_visible(actor)
+
+
+def _quotes(actor: Any) -> Any:
+    return selectors.quote_list(actor=actor)
+
+
+class QuoteFilterSerializer(QuerySerializer):
+    deal = _id_filter("Only quotes of this deal.")
+    customer = _id_filter("Only quotes of this customer's deals.")
+    status = serializers.ChoiceField(choices=QuoteStatus.choices, required=False)
+    created_from = BoundedDateField(required=False, help_text="Quotes made on or after.")
+    created_to = BoundedDateField(required=False, help_text="Quotes made on or before.")
+
+
+class QuoteInputSerializer(serializers.Serializer):
+    deal = VisibleRelatedField(
+        selector=_deals, help_text="The deal whose products (or amount) are quoted."
+    )
+    valid_until = BoundedDateField(required=False, allow_null=True)
+    notes = _text(5000, trim_whitespace=False, help_text="Terms and notes printed on the quote.")
+
+
+class QuoteAcceptInputSerializer(serializers.Serializer):
+    signed_on = BoundedDateField(
+        required=False, allow_null=True, help_text="When the order was signed (default: today)."
+    )
+
+
+class QuoteLineOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    product_id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
+    unit_price = _money()
+    discount_percent = serializers.DecimalField(max_digits=5, decimal_places=2)
+    total = _money()
+    position = serializers.IntegerField()
+
+
+class QuoteOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    deal = RefSerializer()
+    customer = CustomerRefSerializer(source="deal.customer")
+    status = serializers.ChoiceField(choices=QuoteStatus.choices)
+    currency = serializers.CharField()
+    amount = _money()
+    valid_until = serializers.DateField(allow_null=True)
+    notes = serializers.CharField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    created_via = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    version = serializers.IntegerField()
+
+
+class QuoteDetailOutputSerializer(QuoteOutputSerializer):
+    line_items = QuoteLineOutputSerializer(many=True)
+    order_id = serializers.SerializerMethodField(help_text="The order it became, once accepted.")
+
+    def get_order_id(self, quote: Any) -> int | None:
+        order = getattr(quote, "order", None)  # the reverse one-to-one raises when missing
+        return order.pk if order is not None else None
+
+
+class OrderFilterSerializer(QuerySerializer):
+    deal = _id_filter("Only orders of this deal.")
+    customer = _id_filter("Only orders of this customer.")
+    status = serializers.ChoiceField(choices=OrderStatus.choices, required=False)
+    signed_from = BoundedDateField(required=False, help_text="Orders signed on or after.")
+    signed_to = BoundedDateField(required=False, help_text="Orders signed on or before.")
+    outstanding = serializers.BooleanField(
+        required=False, default=False, help_text="Only active orders not paid in full."
+    )
+
+
+class OrderInputSerializer(serializers.Serializer):
+    quote = VisibleRelatedField(
+        selector=_quotes, help_text="A draft or sent quote: accepting it makes the order."
+    )
+    signed_on = BoundedDateField(
+        required=False, allow_null=True, help_text="When the order was signed (default: today)."
+    )
+
+
+class OrderCancelInputSerializer(serializers.Serializer):
+    version = VersionField()
+
+
+class InstalmentInputSerializer(serializers.Serializer):
+    due_on = BoundedDateField()
+    amount = _number()
+    note = _text(200)
+
+
+class PaymentPlanInputSerializer(serializers.Serializer):
+    instalments = serializers.ListField(
+        child=InstalmentInputSerializer(),
+        min_length=1,
+        max_length=120,
+        help_text="Every instalment; together they must add up to the order's amount.",
+    )
+
+
+class InstalmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    due_on = serializers.DateField()
+    amount = _money()
+    note = serializers.CharField()
+
+
+class PaymentFilterSerializer(QuerySerializer):
+    order = _id_filter("Only payments on this order.")
+    deal = _id_filter("Only payments on this deal's orders.")
+    customer = _id_filter("Only payments on this customer's orders.")
+    received_from = BoundedDateField(required=False, help_text="Received on or after.")
+    received_to = BoundedDateField(required=False, help_text="Received on or before.")
+
+
+class PaymentInputSerializer(serializers.Serializer):
+    amount = _number(help_text="At most the balance still owed.")
+    received_on = BoundedDateField(
+        required=False, allow_null=True, help_text="When it was received (default: today)."
+    )
+    method = _text(32, help_text="Bank transfer, cash, …")
+    reference = _text(100, help_text="The bank's or the receipt's reference.")
+
+
+class PaymentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    order_id = serializers.IntegerField()
+    amount = _money()
+    received_on = serializers.DateField()
+    method = serializers.CharField()
+    reference = serializers.CharField()
+    recorded_by = UserRefSerializer(allow_null=True)
+    recorded_at = serializers.DateTimeField()
+
+
+class OrderOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    number = serializers.CharField()
+    deal = RefSerializer()
+    quote_id = serializers.IntegerField(allow_null=True)
+    customer = CustomerRefSerializer()
+    status = serializers.ChoiceField(choices=OrderStatus.choices)
+    currency = serializers.CharField()
+    amount = _money()
+    received = _money()
+    balance = _money()
+    signed_on = serializers.DateField()
+    owner = UserRefSerializer(allow_null=True)
+    created_via = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    version = serializers.IntegerField()
+
+
+class OrderDetailOutputSerializer(OrderOutputSerializer):
+    plan = InstalmentOutputSerializer(many=True)
+    payments = PaymentOutputSerializer(many=True)

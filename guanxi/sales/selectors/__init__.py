@@ -44,6 +44,7 @@ from guanxi.sales.selectors.orders import (
     customer_transactions,
     order_get,
     order_list,
+    payment_list,
     quote_get,
     quote_list,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "lead_list",
     "order_get",
     "order_list",
+    "payment_list",
     "pipeline_get",
     "pipeline_list",
     "pool_lead_list",

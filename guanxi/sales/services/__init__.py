@@ -35,6 +35,7 @@ from guanxi.sales.services.leads import (
     leads_return_stale,
 )
 from guanxi.sales.services.orders import (
+    order_cancel,
     order_set_payment_plan,
     overdue_amount,
     payment_record,
@@ -112,6 +113,7 @@ __all__ = [
     "leads_return_stale",
     "line_total",
     "missing_fields",
+    "order_cancel",
     "order_set_payment_plan",
     "overdue_amount",
     "payment_record",

@@ -21,7 +21,7 @@ from guanxi.accounts import policy
 from guanxi.accounts.policy import Action
 from guanxi.core import audit, events
 from guanxi.core.errors import NotFound, ValidationError
-from guanxi.core.models import AuditAction
+from guanxi.core.models import AuditAction, CreatedVia
 from guanxi.sales.models import (
     Deal,
     Order,
@@ -36,6 +36,7 @@ from guanxi.sales.services._common import (
     MODULE,
     actor_id,
     actor_or_none,
+    check_version,
     date,
     locked,
     money,
@@ -57,7 +58,14 @@ def _numbered(obj: Any, prefix: str) -> None:
 
 
 @transaction.atomic
-def quote_create(*, actor: Any, deal: Deal, valid_until: Any = None, notes: str = "") -> Quote:
+def quote_create(
+    *,
+    actor: Any,
+    deal: Deal,
+    valid_until: Any = None,
+    notes: str = "",
+    created_via: str = CreatedVia.UI,
+) -> Quote:
     """A quote with the deal's products (or, without products, one line for the deal)."""
     policy.require(actor, Action.EDIT, MODULE, deal)
     deal = locked(Deal, deal.pk)
@@ -78,6 +86,7 @@ def quote_create(*, actor: Any, deal: Deal, valid_until: Any = None, notes: str 
         valid_until=valid,
         notes=text({"notes": notes}, "notes", limit=5000, multiline=True),
         created_by=actor_or_none(actor),
+        created_via=created_via,
     )
     _numbered(quote, "Q")
     rows = [
@@ -161,7 +170,9 @@ def quote_reject(*, actor: Any, quote: Quote) -> Quote:
 
 
 @transaction.atomic
-def quote_accept(*, actor: Any, quote: Quote, signed_on: Any = None) -> Order:
+def quote_accept(
+    *, actor: Any, quote: Quote, signed_on: Any = None, created_via: str = CreatedVia.UI
+) -> Order:
     """Accept a quote: it becomes an order of the same amount for the deal's customer."""
     quote = _decide(actor, quote, QuoteStatus.ACCEPTED)
     deal = quote.deal
@@ -175,6 +186,7 @@ def quote_accept(*, actor: Any, quote: Quote, signed_on: Any = None) -> Order:
         owner_id=deal.owner_id,
         department_id=deal.department_id,
         created_by=actor_or_none(actor),
+        created_via=created_via,
     )
     _numbered(order, "SO")
     audit.record(
@@ -184,6 +196,43 @@ def quote_accept(*, actor: Any, quote: Quote, signed_on: Any = None) -> Order:
         changes={"quote": [None, quote.pk], "amount": [None, str(order.amount)]},
     )
     events.publish("order.created", order_id=order.pk, deal_id=deal.pk, actor_id=actor_id(actor))
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, actor: Any, order: Order, version: int | None = None) -> Order:
+    """Cancel an active order that nothing has been paid on.
+
+    Raises ValidationError ``order_status`` for an order already paid in full or cancelled and
+    ``has_payments`` once money has been received (it cannot be undone by a cancellation);
+    Conflict when ``version`` is not the order's current one.
+    """
+    policy.require(actor, Action.EDIT, MODULE, order)
+    order = locked(Order, order.pk)
+    check_version(order, version)
+    if order.status != OrderStatus.ACTIVE:
+        raise ValidationError(
+            _("The order is already “%(status)s”.") % {"status": order.get_status_display()},
+            field="status",
+            code="order_status",
+        )
+    if order.received > 0:
+        raise ValidationError(
+            _("Payments have been received on this order: it can no longer be cancelled."),
+            field="status",
+            code="has_payments",
+        )
+    order.status = OrderStatus.CANCELLED
+    order.version += 1
+    order.updated_at = timezone.now()
+    order.save(update_fields=["status", "version", "updated_at"])
+    audit.record(
+        actor,
+        AuditAction.UPDATE,
+        order,
+        changes={"status": [OrderStatus.ACTIVE, OrderStatus.CANCELLED]},
+    )
+    events.publish("order.cancelled", order_id=order.pk, actor_id=actor_id(actor))
     return order
 
 
