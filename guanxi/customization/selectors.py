@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import BigIntegerField, DecimalField, Field, Q, QuerySet, TextField
-from django.db.models.fields.json import KeyTextTransform
+from django.db.models.fields.json import KeyTextTransform, compile_json_path
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -60,8 +60,29 @@ def _output_field(definition: FieldDefinition) -> Field[Any, Any]:
     return TextField(null=True)
 
 
-def _expression(definition: FieldDefinition) -> Any:
-    return Cast(KeyTextTransform(definition.key, "custom"), _output_field(definition))
+class CustomValue(KeyTextTransform):
+    """The value under a key of ``custom`` as SQL, like ``KeyTextTransform``, but written so
+    that an expression index can serve it.
+
+    On SQLite Django binds the JSON path as a parameter and wraps it in a ``CASE`` over
+    ``JSON_TYPE``; the planner matches an index only against the same expression with the path
+    as a literal. So the path is written into the SQL (keys are checked against
+    ``[a-z][a-z0-9_]*`` when a field is created), and plain ``JSON_EXTRACT`` is used: the
+    ``CASE`` only changes JSON booleans and nulls, which no filterable number, date or choice
+    holds (a JSON null becomes SQL NULL, sorted with the empty values). PostgreSQL keeps
+    Django's ``("custom" ->> 'key')``, whose key psycopg already writes as a literal.
+    """
+
+    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+        lhs, params, key_transforms = self.preprocess_lhs(compiler, connection)
+        path = compile_json_path(key_transforms).replace("'", "''")
+        return f"JSON_EXTRACT({lhs}, '{path}')", tuple(params)
+
+
+def value_expression(definition: FieldDefinition) -> Any:
+    """What filters and sorts on a field compare: also the expression its index is built on
+    (``guanxi.customization.indexes``), so both must stay this one function."""
+    return Cast(CustomValue(definition.key, "custom"), _output_field(definition))
 
 
 def _filterable(model_label: str) -> dict[str, FieldDefinition]:
@@ -111,7 +132,7 @@ def custom_filter(
                     _("This field cannot be filtered by a range."), field=f"custom.{key}"
                 )
             alias = f"_cf_{key}"
-            queryset = queryset.alias(**{alias: _expression(definition)})
+            queryset = queryset.alias(**{alias: value_expression(definition)})
             for bound, raw in wanted.items():
                 if custom_values.is_empty(raw):
                     continue
@@ -128,7 +149,7 @@ def custom_filter(
             queryset = queryset.filter(**{f"custom__{key}": _comparable(definition, wanted)})
         else:
             alias = f"_cf_{key}"
-            queryset = queryset.alias(**{alias: _expression(definition)}).filter(
+            queryset = queryset.alias(**{alias: value_expression(definition)}).filter(
                 **{alias: _comparable(definition, wanted)}
             )
     return queryset
@@ -145,7 +166,7 @@ def custom_sort_key(model_label: str, ordering: str) -> Any | None:
     definition = _filterable(model_label).get(key)
     if definition is None:
         return None
-    expression = _expression(definition)
+    expression = value_expression(definition)
     if ordering.startswith("-"):
         return expression.desc(nulls_last=True)
     return expression.asc(nulls_last=True)
@@ -160,7 +181,7 @@ def custom_sort_annotation(model_label: str, ordering: str) -> tuple[Any, Field[
     definition = _filterable(model_label).get(name.removeprefix(SORT_PREFIX))
     if definition is None:
         return None
-    return _expression(definition), _output_field(definition)
+    return value_expression(definition), _output_field(definition)
 
 
 def custom_sort_choices(model_label: str) -> list[str]:

@@ -17,6 +17,7 @@ from guanxi.accounts.policy import Action
 from guanxi.core import audit, events
 from guanxi.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from guanxi.core.models import AuditAction
+from guanxi.customization import indexes
 from guanxi.customization import values as custom_values
 from guanxi.customization.models import FieldDefinition, FieldType, LookupTarget, TargetModel
 
@@ -257,6 +258,8 @@ def field_definition_create(*, actor: Any, data: Mapping[str, Any]) -> FieldDefi
         changes=audit.diff({}, audit.snapshot(definition, DEFINITION_FIELDS)),
     )
     events.publish("custom_field.created", definition_id=definition.pk)
+    if definition.is_filterable:
+        _schedule_index_sync(definition)
     return definition
 
 
@@ -330,6 +333,9 @@ def field_definition_update(
                 code="values_lost",
                 extra={"lost": impact.lost[:100], "lost_count": len(impact.lost)},
             )
+        if old_type != definition.field_type:
+            # An index casting to the old type would reject the converted values.
+            indexes.drop_stale(definition)
         _convert_values(definition)
     changes = audit.diff(before, audit.snapshot(definition, DEFINITION_FIELDS))
     if not changes:
@@ -342,6 +348,9 @@ def field_definition_update(
     searched = before["is_searchable"] or definition.is_searchable
     if searched and set(changes) & {"is_searchable", "field_type", "options"}:
         _schedule_reindex(definition)
+    filtered = before["is_filterable"] or definition.is_filterable
+    if filtered and set(changes) & {"is_filterable", "field_type", "is_archived"}:
+        _schedule_index_sync(definition)
     return definition, impact
 
 
@@ -406,7 +415,29 @@ def field_definition_archive(
     events.publish("custom_field.updated", definition_id=definition.pk)
     if definition.is_searchable:
         _schedule_reindex(definition)
+    if definition.is_filterable:
+        _schedule_index_sync(definition)
     return definition
+
+
+def _schedule_index_sync(definition: FieldDefinition) -> None:
+    """Build (or drop) the expression indexes of a field that is, or was, filterable, after
+    commit and in the background: on a large table the build takes seconds to minutes."""
+    from guanxi.customization.tasks import field_definition_index_sync_task
+
+    definition_id = definition.pk
+    transaction.on_commit(lambda: field_definition_index_sync_task(definition_id))
+
+
+def field_definition_index_sync(*, definition_id: int) -> tuple[list[str], list[str]]:
+    """Create the expression indexes a filterable, active field needs and drop those it no
+    longer needs (archived, no longer filterable, type changed); returns (created, dropped).
+    Idempotent. Run outside a transaction on PostgreSQL, so that the indexes are built
+    ``CONCURRENTLY``; raises the database error when a build fails (nothing is left behind)."""
+    definition = FieldDefinition.objects.filter(pk=definition_id).first()
+    if definition is None:
+        return [], []
+    return indexes.sync(definition)
 
 
 def _schedule_reindex(definition: FieldDefinition) -> None:
