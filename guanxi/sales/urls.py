@@ -1,6 +1,6 @@
 from django.urls import path
 
-from guanxi.sales import follow_up_views, scoring_views, views, web_form_views
+from guanxi.sales import follow_up_views, scoring_views, setup_views, views, web_form_views
 
 app_name = "sales"
 urlpatterns = [
@@ -58,6 +58,60 @@ urlpatterns = [
     path("follow-ups/", follow_up_views.follow_up_list, name="follow-up-list"),
     path("follow-ups/badge/", follow_up_views.follow_up_badge, name="follow-up-badge"),
     path("not-contacted/", follow_up_views.idle_customer_list, name="idle-customer-list"),
+    path("setup/", setup_views.setup_home, name="setup"),
+    path("setup/pipelines/", setup_views.setup_pipelines, name="setup-pipelines"),
+    path("setup/pipelines/<int:pk>/", setup_views.setup_pipeline, name="setup-pipeline"),
+    path(
+        "setup/pipelines/<int:pk>/toggle/",
+        setup_views.setup_pipeline_toggle,
+        name="setup-pipeline-toggle",
+    ),
+    path(
+        "setup/pipelines/<int:pk>/stages/",
+        setup_views.setup_stage_create,
+        name="setup-stage-create",
+    ),
+    path("setup/stages/<int:pk>/", setup_views.setup_stage_update, name="setup-stage-update"),
+    path(
+        "setup/stages/<int:pk>/up/",
+        setup_views.setup_stage_move,
+        {"direction": "up"},
+        name="setup-stage-up",
+    ),
+    path(
+        "setup/stages/<int:pk>/down/",
+        setup_views.setup_stage_move,
+        {"direction": "down"},
+        name="setup-stage-down",
+    ),
+    path(
+        "setup/stages/<int:pk>/toggle/", setup_views.setup_stage_toggle, name="setup-stage-toggle"
+    ),
+    path(
+        "setup/stages/<int:pk>/delete/", setup_views.setup_stage_delete, name="setup-stage-delete"
+    ),
+    path("setup/pools/", setup_views.setup_pools, name="setup-pools"),
+    path("setup/pools/<int:pk>/", setup_views.setup_pool_update, name="setup-pool-update"),
+    path("setup/targets/", setup_views.setup_targets, name="setup-targets"),
+    path(
+        "setup/targets/<int:pk>/delete/",
+        setup_views.setup_target_delete,
+        name="setup-target-delete",
+    ),
+    path("setup/products/", setup_views.setup_products, name="setup-products"),
+    path("setup/products/<int:pk>/", setup_views.setup_product, name="setup-product"),
+    path(
+        "setup/products/<int:pk>/delete/",
+        setup_views.setup_product_delete,
+        name="setup-product-delete",
+    ),
+    path("setup/categories/", setup_views.setup_category_create, name="setup-category-create"),
+    path("setup/price-lists/", setup_views.setup_price_list_create, name="setup-price-list-create"),
+    path(
+        "setup/price-lists/<int:pk>/prices/",
+        setup_views.setup_price_set,
+        name="setup-price-set",
+    ),
     path("funnel/", views.funnel, name="funnel"),
     path("forecast/", views.forecast, name="forecast"),
 ]

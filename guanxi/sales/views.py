@@ -152,6 +152,7 @@ def board(request: HttpRequest) -> HttpResponse:
             "total_weighted": sum((c.weighted for c in columns if c.stage.is_open), Decimal("0")),
             "lost_reasons": selectors.close_reason_list(actor=request.user, kind=ReasonKind.LOST),
             "can_create": policy.can(request.user, Action.CREATE, MODULE),
+            "can_admin": policy.can(request.user, Action.ADMIN, MODULE),
             "query": _query(request),
         },
     )

@@ -22,6 +22,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     Func,
+    Q,
     QuerySet,
     Sum,
 )
@@ -99,6 +100,17 @@ def stage_totals(
     }
 
 
+def shown_stages(pipeline: Pipeline) -> list[Stage]:
+    """The stages of a pipeline in order: those in use, and those switched off that still hold
+    deals (so no deal disappears from the board)."""
+    holding = Deal.all_objects.filter(pipeline=pipeline, deleted_at__isnull=True).values("stage_id")
+    return list(
+        Stage.objects.filter(pipeline=pipeline)
+        .filter(Q(is_active=True) | Q(pk__in=holding))
+        .order_by("position", "id")
+    )
+
+
 def deal_board(
     *,
     actor: Any,
@@ -107,9 +119,7 @@ def deal_board(
     per_stage: int = 50,
 ) -> list[Column]:
     """The kanban of a pipeline: one column per stage with its totals and its newest deals."""
-    stages = list(
-        Stage.objects.filter(pipeline=pipeline, is_active=True).order_by("position", "id")
-    )
+    stages = shown_stages(pipeline)
     totals = stage_totals(actor=actor, pipeline=pipeline, filters=filters)
     qs = _scoped(actor, pipeline, filters).select_related("customer", "owner")
     columns = []
@@ -183,9 +193,7 @@ def deal_funnel(
     conversion to the next stage, average days spent in it. Overall: win rate (won among closed)
     and the average days from creation to a win.
     """
-    stages = list(
-        Stage.objects.filter(pipeline=pipeline, is_active=True).order_by("position", "id")
-    )
+    stages = shown_stages(pipeline)
     rows = list(funnel_query(actor, pipeline, filters))
     seconds = {
         row["from_stage_id"]: row["seconds"] for row in stage_time_query(actor, pipeline, filters)

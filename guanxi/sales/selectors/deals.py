@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from guanxi.accounts import policy
@@ -186,6 +186,18 @@ def pipeline_get(*, actor: Any, pk: Any) -> Pipeline:
         return pipeline_list(actor=actor, include_inactive=True).get(pk=int(pk))
     except (Pipeline.DoesNotExist, TypeError, ValueError) as exc:
         raise NotFound() from exc
+
+
+def stage_deal_counts(*, pipeline: Any) -> dict[int, int]:
+    """How many deals (open or closed, not in the recycle bin) are in each stage of a pipeline,
+    for the set-up page (administrators, who see every deal)."""
+    rows = (
+        Deal.objects.filter(pipeline=_pk(pipeline))
+        .order_by()
+        .values("stage_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["stage_id"]: row["n"] for row in rows}
 
 
 def stage_list(*, actor: Any, pipeline: Any = None) -> QuerySet[Stage]:

@@ -162,6 +162,64 @@ def pipeline_create(
     return pipeline
 
 
+PIPELINE_FIELDS = ("name", "name_en", "is_default")
+
+
+@transaction.atomic
+def pipeline_update(
+    *, actor: Any, pipeline: Pipeline, data: Mapping[str, Any], version: int | None = None
+) -> Pipeline:
+    """Rename a pipeline or make it the default (the previous default stops being one)."""
+    _require_admin(actor)
+    pipeline = locked(Pipeline, pipeline.pk)
+    check_version(pipeline, version)
+    before = audit.snapshot(pipeline, PIPELINE_FIELDS)
+    if "name" in data:
+        name = text(data, "name", required=True, limit=100)
+        if Pipeline.objects.filter(name=name).exclude(pk=pipeline.pk).exists():
+            raise ValidationError(_("A pipeline with this name already exists."), field="name")
+        pipeline.name = name
+    if "name_en" in data:
+        pipeline.name_en = text(data, "name_en", limit=100)
+    if data.get("is_default") and not pipeline.is_default:
+        if not pipeline.is_active:
+            raise ValidationError(
+                _("Switch the pipeline on before making it the default."), field="is_default"
+            )
+        Pipeline.objects.filter(is_default=True).update(is_default=False)
+        pipeline.is_default = True
+    changes = audit.diff(before, audit.snapshot(pipeline, PIPELINE_FIELDS))
+    if changes:
+        pipeline.version += 1
+        pipeline.updated_at = timezone.now()
+        pipeline.save()
+        audit.record(actor, AuditAction.UPDATE, pipeline, changes=changes)
+    return pipeline
+
+
+@transaction.atomic
+def pipeline_set_active(*, actor: Any, pipeline: Pipeline, active: bool) -> Pipeline:
+    """Switch a pipeline off (no new deals in it; its deals stay as they are) or on again.
+
+    Raises ValidationError on ``is_active`` for the default pipeline.
+    """
+    _require_admin(actor)
+    pipeline = locked(Pipeline, pipeline.pk)
+    if pipeline.is_active == active:
+        return pipeline
+    if not active and pipeline.is_default:
+        raise ValidationError(
+            _("The default pipeline cannot be switched off: make another one the default."),
+            field="is_active",
+        )
+    pipeline.is_active = active
+    pipeline.version += 1
+    pipeline.updated_at = timezone.now()
+    pipeline.save(update_fields=["is_active", "version", "updated_at"])
+    audit.record(actor, AuditAction.UPDATE, pipeline, changes={"is_active": [not active, active]})
+    return pipeline
+
+
 @transaction.atomic
 def stage_create(*, actor: Any, pipeline: Pipeline, data: Mapping[str, Any]) -> Stage:
     """Add an open stage to a pipeline, before its won and lost stages."""
@@ -238,7 +296,10 @@ def stage_delete(*, actor: Any, stage: Stage) -> None:
     if not stage.is_open:
         raise ValidationError(_("The won and lost stages cannot be removed."), field="stage")
     if Deal.all_objects.filter(stage=stage).exists():
-        raise ValidationError(_("Deals are in this stage: move them first."), field="stage")
+        raise ValidationError(
+            _("Deals are in this stage: move them first, or switch the stage off."),
+            field="stage",
+        )
     if Stage.objects.filter(pipeline_id=stage.pipeline_id, is_won=False, is_lost=False).count() < 2:
         raise ValidationError(_("A pipeline needs at least one open stage."), field="stage")
     from guanxi.sales.models import DealStageChange
@@ -257,6 +318,39 @@ def stage_delete(*, actor: Any, stage: Stage) -> None:
         object_id=stage.pk,
         object_repr=stage.name,
     )
+
+
+@transaction.atomic
+def stage_set_active(*, actor: Any, stage: Stage, active: bool) -> Stage:
+    """Switch an open stage off or on again.
+
+    A stage that is off takes no new deals; the deals in it stay there, keep their history and
+    can be moved out (the board shows the stage as long as it holds deals). The won and lost
+    stages, and the last open stage of a pipeline, cannot be switched off.
+    """
+    _require_admin(actor)
+    stage = locked(Stage, stage.pk)
+    if stage.is_active == active:
+        return stage
+    if not stage.is_open:
+        raise ValidationError(
+            _("The won and lost stages cannot be switched off."), field="is_active"
+        )
+    if (
+        not active
+        and not Stage.objects.filter(
+            pipeline_id=stage.pipeline_id, is_won=False, is_lost=False, is_active=True
+        )
+        .exclude(pk=stage.pk)
+        .exists()
+    ):
+        raise ValidationError(_("A pipeline needs at least one open stage."), field="is_active")
+    stage.is_active = active
+    stage.version += 1
+    stage.updated_at = timezone.now()
+    stage.save(update_fields=["is_active", "version", "updated_at"])
+    audit.record(actor, AuditAction.UPDATE, stage, changes={"is_active": [not active, active]})
+    return stage
 
 
 @transaction.atomic
