@@ -256,6 +256,9 @@ def test_pools_are_added_and_their_rules_changed(boss_client):
     pool = PublicPool.objects.get(name="华东公海")
     assert (pool.claim_limit, pool.return_after_days, pool.warn_days_before) == (20, 15, 2)
     assert not pool.is_default
+    page = _text(boss_client.get(f"{SETUP}pools/"))
+    assert f'data-testid="pool-{pool.pk}"' in page
+    assert f'data-testid="pool-{default.pk}"' in page
 
     prefix = f"p{pool.pk}"
     data = {
