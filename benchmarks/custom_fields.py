@@ -249,10 +249,15 @@ def _shapes(levels: list[int], owners: list[int]) -> list[Shape]:
         low = r.randrange(CAPACITY - 1000)
         return {"gte": low, "lte": low + 1000}
 
+    def narrow(r: random.Random) -> dict[str, Any]:
+        low = r.randrange(CAPACITY - 10)
+        return {"gte": low, "lte": low + 9}  # about 85 customers: few match, none nearby
+
     return [
         Shape("choice = one option", lambda r: ({"custom": {"grade": r.choice(GRADES)}}, "-id")),
         Shape("date in a month", lambda r: ({"custom": {"renewal_on": _dict(*_month(r))}}, "-id")),
         Shape("number in a range", lambda r: ({"custom": {"capacity": number_range(r)}}, "-id")),
+        Shape("number in a narrow range", lambda r: ({"custom": {"capacity": narrow(r)}}, "-id")),
         Shape("sort by date, newest", lambda r: ({}, "-custom.renewal_on")),
         Shape("sort by number, smallest", lambda r: ({}, "custom.capacity")),
         Shape(
