@@ -74,7 +74,7 @@ def expression_sql(definition: FieldDefinition) -> str:
     if params:
         if connection.vendor != "postgresql":
             raise ValueError(f"unexpected parameters in an index expression: {params!r}")
-        sql = connection.ops.compose_sql(sql, params)
+        sql = connection.ops.compose_sql(sql, params)  # type: ignore[attr-defined]  # PostgreSQL
     return str(sql)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import decimal
+import json
 from collections.abc import Mapping
 from typing import Any
 
 from django.db.models import BigIntegerField, DecimalField, Field, Q, QuerySet, TextField
-from django.db.models.fields.json import KeyTextTransform, compile_json_path
+from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -73,9 +74,12 @@ class CustomValue(KeyTextTransform):
     Django's ``("custom" ->> 'key')``, whose key psycopg already writes as a literal.
     """
 
-    def as_sqlite(self, compiler: Any, connection: Any) -> tuple[str, tuple[Any, ...]]:
+    def as_sqlite(
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         lhs, params, key_transforms = self.preprocess_lhs(compiler, connection)
-        path = compile_json_path(key_transforms).replace("'", "''")
+        # As Django's ``compile_json_path`` spells it (keys never are array indexes here).
+        path = ("$" + "".join(f".{json.dumps(key)}" for key in key_transforms)).replace("'", "''")
         return f"JSON_EXTRACT({lhs}, '{path}')", tuple(params)
 
 
