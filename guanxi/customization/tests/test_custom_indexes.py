@@ -177,3 +177,16 @@ def test_planner_uses_the_index(
         rows = list(qs[:20])
     assert rows
     assert any(name in plan for name in names), plan
+
+
+@pytest.mark.django_db(transaction=True)
+def test_index_is_built_after_commit_outside_a_transaction(admin: Any, rep: Any) -> None:
+    """As in production: the task runs once the field is committed (on PostgreSQL the build is
+    ``CONCURRENTLY``, which a transaction would refuse)."""
+    factories.CustomerFactory(owner=rep, custom={"capacity": 5})
+    definition = _create(admin, "capacity", "integer", is_filterable=True)
+    present = indexes.existing(definition)
+    assert set(present) == {spec.name for spec in indexes.wanted(definition)}
+    assert all(present.values())
+    archived = services.field_definition_archive(actor=admin, definition=definition)
+    assert indexes.existing(archived) == {}
