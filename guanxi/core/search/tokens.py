@@ -52,7 +52,8 @@ _PHONE_QUERY = re.compile(r"^[\d\s\-().+/]+$")
 
 def fold(text: str) -> str:
     """Half-width, lower-case, Latin accents removed: the form every token is compared in."""
-    text = unicodedata.normalize("NFKC", text or "").casefold()
+    # casefold() can decompose (ῶ → ω + ͂): compose again so that folding twice changes nothing.
+    text = unicodedata.normalize("NFC", unicodedata.normalize("NFKC", text or "").casefold())
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFD", text)
